@@ -1,0 +1,222 @@
+"""Mutations: check the viewer, call one service, shape the payload. No money logic here."""
+
+from decimal import Decimal
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from schema.errors import UserError, user_error, user_errors
+from schema.permissions import IsAuthenticated, viewer
+from schema.types import TransactionNode, UserNode, WalletNode
+from wallet import selectors, services
+from wallet.errors import ValidationFailed, WalletError
+
+
+@strawberry.input
+class AddMoneyInput:
+    amount: Decimal
+    idempotency_key: str = strawberry.field(description="1-255 characters, unique per user; reuse it only to retry.")
+
+
+@strawberry.input
+class WithdrawInput:
+    amount: Decimal
+    idempotency_key: str
+
+
+@strawberry.input
+class TransferInput:
+    receiver_username: str
+    amount: Decimal
+    idempotency_key: str
+    note: str | None = None
+
+
+@strawberry.input
+class PayByMobileInput:
+    mobile_number: str = strawberry.field(description="A registered user's number; E.164 or national format.")
+    amount: Decimal
+    idempotency_key: str
+    note: str | None = None
+
+
+@strawberry.input
+class RegisterInput:
+    username: str
+    password: str
+    mobile_number: str | None = None
+
+
+@strawberry.type(description="The outcome of a money movement; a refusal is a FAILED transaction plus errors.")
+class MovementPayload:
+    transaction: TransactionNode | None = None
+    wallet: WalletNode | None = None
+    replayed: bool = strawberry.field(
+        default=False, description="True when this idempotency key was seen before and nothing moved now."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AddMoneyPayload(MovementPayload):
+    pass
+
+
+@strawberry.type
+class TransferPayload(MovementPayload):
+    pass
+
+
+@strawberry.type
+class PayByMobilePayload(MovementPayload):
+    pass
+
+
+@strawberry.type
+class WithdrawPayload(MovementPayload):
+    pass
+
+
+@strawberry.type
+class RegisterPayload:
+    user: UserNode | None = None
+    token: str | None = None
+    refresh_token: str | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TokenAuthPayload:
+    token: str | None = None
+    refresh_token: str | None = None
+    user: UserNode | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RefreshTokenPayload:
+    token: str | None = None
+    refresh_token: str | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevokeTokenPayload:
+    revoked: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class VerifyTokenPayload:
+    payload: JSON | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _movement(payload_type: type[MovementPayload], info: Info, service, **arguments) -> MovementPayload:
+    user = viewer(info)
+    try:
+        result = service(**arguments)
+    except WalletError as exc:
+        return payload_type(wallet=selectors.wallet_for_user(user=user), errors=[user_error(exc)])
+    error = result.error
+    return payload_type(
+        transaction=result.transaction,
+        wallet=result.wallet,
+        replayed=result.replayed,
+        errors=[user_error(error)] if error else [],
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Top up the viewer's wallet.")
+    def add_money(self, info: Info, input: AddMoneyInput) -> AddMoneyPayload:
+        return _movement(
+            AddMoneyPayload,
+            info,
+            services.money_add,
+            user=viewer(info),
+            amount=input.amount,
+            idempotency_key=input.idempotency_key,
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Send money to a user by username.")
+    def transfer(self, info: Info, input: TransferInput) -> TransferPayload:
+        return _movement(
+            TransferPayload,
+            info,
+            services.transfer_create,
+            sender=viewer(info),
+            receiver_username=input.receiver_username,
+            amount=input.amount,
+            idempotency_key=input.idempotency_key,
+            note=input.note,
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Send money to a registered mobile number.")
+    def pay_by_mobile(self, info: Info, input: PayByMobileInput) -> PayByMobilePayload:
+        return _movement(
+            PayByMobilePayload,
+            info,
+            services.mobile_payment_create,
+            sender=viewer(info),
+            mobile_number=input.mobile_number,
+            amount=input.amount,
+            idempotency_key=input.idempotency_key,
+            note=input.note,
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Move money out of the wallet.")
+    def withdraw(self, info: Info, input: WithdrawInput) -> WithdrawPayload:
+        return _movement(
+            WithdrawPayload,
+            info,
+            services.withdrawal_create,
+            user=viewer(info),
+            amount=input.amount,
+            idempotency_key=input.idempotency_key,
+        )
+
+    @strawberry.mutation(description="Create a user and their wallet; returns tokens so the client is signed in.")
+    def register(self, input: RegisterInput) -> RegisterPayload:
+        try:
+            user = services.user_register(
+                username=input.username, password=input.password, mobile_number=input.mobile_number
+            )
+        except ValidationFailed as exc:
+            return RegisterPayload(errors=user_errors(exc))
+        issued = services.tokens_issue(user=user)
+        return RegisterPayload(user=issued.user, token=issued.token, refresh_token=issued.refresh_token)
+
+    @strawberry.mutation(description="Log in: a short-lived access token and a long-running refresh token.")
+    def token_auth(self, username: str, password: str) -> TokenAuthPayload:
+        try:
+            issued = services.tokens_obtain(username=username, password=password)
+        except WalletError as exc:
+            return TokenAuthPayload(errors=user_errors(exc))
+        return TokenAuthPayload(token=issued.token, refresh_token=issued.refresh_token, user=issued.user)
+
+    @strawberry.mutation(description="A new access token for a refresh token, which is rotated (the old one stops working).")
+    def refresh_token(self, refresh_token: str) -> RefreshTokenPayload:
+        try:
+            issued = services.tokens_refresh(refresh_token=refresh_token)
+        except WalletError as exc:
+            return RefreshTokenPayload(errors=user_errors(exc))
+        return RefreshTokenPayload(token=issued.token, refresh_token=issued.refresh_token)
+
+    @strawberry.mutation(description="Revoke a refresh token (log out).")
+    def revoke_token(self, refresh_token: str) -> RevokeTokenPayload:
+        try:
+            services.refresh_token_revoke(refresh_token=refresh_token)
+        except WalletError as exc:
+            return RevokeTokenPayload(errors=user_errors(exc))
+        return RevokeTokenPayload(revoked=True)
+
+    @strawberry.mutation(description="The payload of a valid, unexpired access token.")
+    def verify_token(self, token: str) -> VerifyTokenPayload:
+        try:
+            payload = services.token_verify(token=token)
+        except WalletError as exc:
+            return VerifyTokenPayload(errors=user_errors(exc))
+        return VerifyTokenPayload(payload=payload)

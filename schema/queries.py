@@ -1,0 +1,95 @@
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from schema.pagination import Connection
+from schema.permissions import IsAuthenticated, viewer
+from schema.types import (
+    LedgerEntryNode,
+    TransactionKind,
+    TransactionNode,
+    TransactionStatus,
+    UserNode,
+    WalletNode,
+)
+from wallet import selectors
+from wallet.models import Transaction
+
+
+def _parse_global_id(value: str) -> tuple[str, int] | None:
+    """(type name, pk) of a global ID, or None for anything malformed."""
+    try:
+        global_id = relay.GlobalID.from_id(value)
+    except Exception:  # malformed base64 or shape: treated like a missing object
+        return None
+    if not global_id.node_id.isascii() or not global_id.node_id.isdigit():
+        return None
+    return global_id.type_name, int(global_id.node_id)
+
+
+def _viewers_object(info: Info, value: str):
+    """The viewer's own object behind a global ID; others' objects look exactly like missing ones."""
+    parsed = _parse_global_id(value)
+    if parsed is None:
+        return None
+    type_name, pk = parsed
+    user = viewer(info)
+    if type_name == "User":
+        return user if user.pk == pk else None
+    if type_name == "Wallet":
+        wallet = selectors.wallet_for_user(user=user)
+        return wallet if wallet.pk == pk else None
+    if type_name == "Transaction":
+        return selectors.transaction_for_user(user=user, transaction_id=pk)
+    if type_name == "LedgerEntry":
+        return selectors.ledger_entry_for_user(user=user, entry_id=pk)
+    return None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(permission_classes=[IsAuthenticated], description="The signed-in user.")
+    def me(self, info: Info) -> UserNode:
+        return viewer(info)
+
+    @strawberry.field(permission_classes=[IsAuthenticated], description="The signed-in user's wallet.")
+    def wallet(self, info: Info) -> WalletNode:
+        return selectors.wallet_for_user(user=viewer(info))
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The viewer's transactions, newest first: what they initiated (failed attempts too) "
+        "and what reached their wallet. `first` defaults to 20 and is capped at 100.",
+    )
+    def transactions(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: TransactionKind | None = None,
+        status: TransactionStatus | None = None,
+    ) -> Connection[TransactionNode]:
+        queryset = selectors.transactions_for_user(
+            user=viewer(info),
+            kind=kind.value if kind else None,
+            status=status.value if status else None,
+        )
+        return Connection.page(queryset, first=first, after=after)
+
+    @strawberry.field(permission_classes=[IsAuthenticated], description="Null unless it is the viewer's.")
+    def transaction(self, info: Info, id: strawberry.ID) -> TransactionNode | None:
+        found = _viewers_object(info, id)
+        return found if isinstance(found, Transaction) else None
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The viewer's wallet entries, newest first. `first` defaults to 20 and is capped at 100.",
+    )
+    def ledger_entries(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[LedgerEntryNode]:
+        return Connection.page(selectors.ledger_entries_for_user(user=viewer(info)), first=first, after=after)
+
+    @strawberry.field(permission_classes=[IsAuthenticated], description="Any of the viewer's own objects by global ID.")
+    def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        return _viewers_object(info, id)

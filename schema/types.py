@@ -1,0 +1,112 @@
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+import strawberry_django
+from strawberry import relay
+from strawberry.types import Info
+
+from schema.errors import ErrorCode
+from schema.permissions import viewer
+from wallet import models, selectors
+
+
+@strawberry.enum(description="What a transaction did.")
+class TransactionKind(Enum):
+    ADD_MONEY = "ADD_MONEY"
+    TRANSFER = "TRANSFER"
+    PAY_BY_MOBILE = "PAY_BY_MOBILE"
+    WITHDRAWAL = "WITHDRAWAL"
+
+
+@strawberry.enum(description="SUCCESS moved money; FAILED was refused for the reason in failureCode.")
+class TransactionStatus(Enum):
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+
+
+@strawberry.enum(description="CREDIT adds to the wallet's balance, DEBIT takes from it.")
+class EntryDirection(Enum):
+    DEBIT = "DEBIT"
+    CREDIT = "CREDIT"
+
+
+@strawberry_django.type(models.Wallet, name="Wallet")
+class WalletNode(relay.Node):
+    currency: str
+    balance: Decimal
+    daily_transfer_limit: Decimal
+
+    @strawberry.field(description="Sent today (in the server's TIME_ZONE) by movements that count toward the limit.")
+    def transferred_today(self) -> Decimal:
+        return selectors.transferred_today(wallet=self)
+
+
+@strawberry_django.type(models.User, name="User")
+class UserNode(relay.Node):
+    username: str
+    mobile_number: str | None
+
+    @strawberry.field
+    def wallet(self) -> WalletNode:
+        return selectors.wallet_for_user(user=self)
+
+
+@strawberry.type(description="The other side of a transaction, as much of it as a participant may see.")
+class Party:
+    username: str
+
+
+def _party(wallet: models.Wallet | None) -> Party | None:
+    if wallet is None or wallet.user_id is None:
+        return None  # system accounts (funding, payouts) have no username
+    return Party(username=wallet.user.username)
+
+
+@strawberry_django.type(models.Transaction, name="Transaction")
+class TransactionNode(relay.Node):
+    amount: Decimal
+    currency: str
+    note: str
+    created_at: datetime
+
+    @strawberry.field
+    def kind(self) -> TransactionKind:
+        return TransactionKind(self.kind)
+
+    @strawberry.field
+    def status(self) -> TransactionStatus:
+        return TransactionStatus(self.status)
+
+    @strawberry.field
+    def failure_code(self) -> ErrorCode | None:
+        return ErrorCode(self.failure_code) if self.failure_code else None
+
+    @strawberry.field(description="Shown to the transaction's initiator only.")
+    def idempotency_key(self, info: Info) -> str | None:
+        return self.idempotency_key if self.initiator_id == viewer(info).pk else None
+
+    @strawberry.field
+    def sender(self) -> Party | None:
+        return _party(self.sender_wallet)
+
+    @strawberry.field
+    def receiver(self) -> Party | None:
+        return _party(self.receiver_wallet)
+
+    @strawberry.field(description="The viewer's own ledger entries in this transaction.")
+    def entries(self, info: Info) -> list["LedgerEntryNode"]:
+        return selectors.viewer_entries_of(transaction=self, user=viewer(info))
+
+
+@strawberry_django.type(models.LedgerEntry, name="LedgerEntry")
+class LedgerEntryNode(relay.Node):
+    amount: Decimal
+    balance_after: Decimal
+    created_at: datetime
+    transaction: TransactionNode
+
+    @strawberry.field
+    def direction(self) -> EntryDirection:
+        return EntryDirection(self.direction)

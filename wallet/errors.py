@@ -1,0 +1,49 @@
+"""The wallet's error vocabulary: one enum of codes, one exception that carries a code."""
+
+from enum import Enum
+
+
+class ErrorCode(Enum):
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    INVALID_INPUT = "INVALID_INPUT"
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    RECEIVER_NOT_FOUND = "RECEIVER_NOT_FOUND"
+    SELF_TRANSFER = "SELF_TRANSFER"
+    DAILY_LIMIT_EXCEEDED = "DAILY_LIMIT_EXCEEDED"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    INVALID_MOBILE_NUMBER = "INVALID_MOBILE_NUMBER"
+    USERNAME_TAKEN = "USERNAME_TAKEN"
+    MOBILE_NUMBER_TAKEN = "MOBILE_NUMBER_TAKEN"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+
+
+# The failure codes a movement can be recorded with (status FAILED). A replay
+# rebuilds its error from the stored code, so the message must come from here.
+FAILURE_MESSAGES = {
+    ErrorCode.INSUFFICIENT_FUNDS: "The wallet balance is too low for this amount.",
+    ErrorCode.DAILY_LIMIT_EXCEEDED: "This amount would exceed the wallet's daily transfer limit.",
+    ErrorCode.RECEIVER_NOT_FOUND: "No wallet user matches this receiver.",
+    ErrorCode.SELF_TRANSFER: "You cannot send money to your own wallet.",
+    ErrorCode.CURRENCY_MISMATCH: "The receiving wallet holds a different currency.",
+}
+
+
+class WalletError(Exception):
+    """A refusal the client can act on; `field` names the offending input (snake_case)."""
+
+    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(Exception):
+    """Several WalletErrors found while validating one input (e.g. registration)."""
+
+    def __init__(self, errors: list[WalletError]) -> None:
+        super().__init__("; ".join(error.message for error in errors))
+        self.errors = errors

@@ -1,0 +1,67 @@
+"""Recomputes the ledger from its entries: the check behind `manage.py verify_ledger` and the tests."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum, Window
+
+from wallet.models import LedgerEntry, Transaction, Wallet
+from wallet.money import from_minor_units
+
+
+@dataclass
+class LedgerReport:
+    wallet_count: int = 0
+    transaction_count: int = 0
+    entry_count: int = 0
+    ledger_sum: Decimal = field(default_factory=lambda: from_minor_units(0))
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def audit_ledger(*, max_problems_per_check: int = 100) -> LedgerReport:
+    report = LedgerReport()
+    zero = from_minor_units(0)
+    limit = max_problems_per_check
+
+    wallets = Wallet.objects.annotate(entry_sum=Sum("entries__delta")).filter(
+        ~Q(balance=F("entry_sum")) | Q(entry_sum__isnull=True, balance__lt=0) | Q(entry_sum__isnull=True, balance__gt=0)
+        | Q(kind=Wallet.Kind.CUSTOMER, entry_sum__lt=0)
+    )
+    for wallet in wallets.order_by("id")[:limit]:
+        computed = wallet.entry_sum if wallet.entry_sum is not None else zero
+        report.problems.append(
+            f"wallet {wallet.pk} ({wallet.kind}): cached balance {wallet.balance}, sum of entries {computed}"
+        )
+
+    # Each entry's balance_after must be the running sum of its wallet's deltas.
+    running = LedgerEntry.objects.annotate(
+        running_balance=Window(Sum("delta"), partition_by=[F("wallet_id")], order_by=F("id").asc())
+    )
+    for entry in running.filter(~Q(running_balance=F("balance_after"))).order_by("id")[:limit]:
+        report.problems.append(
+            f"entry {entry.pk} (wallet {entry.wallet_id}): balance_after {entry.balance_after}, "
+            f"running sum {entry.running_balance}"
+        )
+
+    unbalanced = Transaction.objects.annotate(entry_sum=Sum("entries__delta"), entry_count=Count("entries")).filter(
+        Q(status=Transaction.Status.SUCCESS, entry_count__lt=2)
+        | Q(status=Transaction.Status.FAILED, entry_count__gt=0)
+        | (Q(entry_count__gt=0) & ~Q(entry_sum=0))
+    )
+    for txn in unbalanced.order_by("id")[:limit]:
+        report.problems.append(
+            f"transaction {txn.pk} ({txn.status}): {txn.entry_count} entries summing to {txn.entry_sum}"
+        )
+
+    report.wallet_count = Wallet.objects.count()
+    report.transaction_count = Transaction.objects.count()
+    report.entry_count = LedgerEntry.objects.count()
+    total = LedgerEntry.objects.aggregate(total=Sum("delta"))["total"]
+    report.ledger_sum = total if total is not None else zero
+    if report.ledger_sum != 0:
+        report.problems.append(f"the whole ledger sums to {report.ledger_sum}, not 0")
+    return report

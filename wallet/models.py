@@ -1,0 +1,206 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from wallet.fields import MoneyField
+
+
+class UserManager(DjangoUserManager):
+    def get_by_natural_key(self, username):
+        # Usernames are unique case-insensitively, so "Alice" cannot impersonate "alice".
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    mobile_number = models.CharField(
+        max_length=16, unique=True, null=True, blank=True, help_text="E.164, e.g. +14155550123"
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
+
+
+def default_daily_transfer_limit():
+    return settings.WALLET_DAILY_TRANSFER_LIMIT
+
+
+def default_currency():
+    return settings.WALLET_CURRENCY
+
+
+class Wallet(models.Model):
+    class Kind(models.TextChoices):
+        CUSTOMER = "CUSTOMER", "Customer"
+        # System accounts: money enters the ledger from FUNDING (top-ups) and
+        # leaves it to PAYOUTS (withdrawals), so the whole ledger sums to zero.
+        FUNDING = "FUNDING", "Funding (system)"
+        PAYOUTS = "PAYOUTS", "Payouts (system)"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="wallet"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CUSTOMER)
+    currency = models.CharField(max_length=3, default=default_currency)
+    # A cache of the sum of this wallet's entries, written only by the ledger service.
+    balance = MoneyField(default=0)
+    daily_transfer_limit = MoneyField(default=default_daily_transfer_limit)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="CUSTOMER") | Q(balance__gte=0), name="customer_wallet_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="CUSTOMER", user__isnull=False) | (~Q(kind="CUSTOMER") & Q(user__isnull=True)),
+                name="wallet_owner_matches_kind",
+            ),
+            models.CheckConstraint(condition=Q(daily_transfer_limit__gte=0), name="daily_limit_not_negative"),
+            models.UniqueConstraint(fields=["kind"], condition=Q(user__isnull=True), name="one_system_wallet_per_kind"),
+        ]
+
+    def __str__(self):
+        owner = self.user.username if self.user_id else self.get_kind_display()
+        return f"{owner} ({self.currency})"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
+
+
+class AppendOnlyModel(models.Model):
+    """Ledger rows: written once, never updated or deleted (corrections are new rows)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+
+
+class Transaction(AppendOnlyModel):
+    class Kind(models.TextChoices):
+        ADD_MONEY = "ADD_MONEY", "Add money"
+        TRANSFER = "TRANSFER", "Transfer"
+        PAY_BY_MOBILE = "PAY_BY_MOBILE", "Pay by mobile"
+        WITHDRAWAL = "WITHDRAWAL", "Withdrawal"
+
+    class Status(models.TextChoices):
+        SUCCESS = "SUCCESS", "Success"
+        FAILED = "FAILED", "Failed"
+
+    # The kinds that spend from the initiator's wallet and count toward its daily limit.
+    OUTGOING_KINDS = (Kind.TRANSFER, Kind.PAY_BY_MOBILE, Kind.WITHDRAWAL)
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    amount = MoneyField()
+    currency = models.CharField(max_length=3)
+    initiator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="initiated_transactions"
+    )
+    sender_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="sent_transactions")
+    # Null only for a movement refused because its receiver does not exist.
+    receiver_wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="received_transactions"
+    )
+    idempotency_key = models.CharField(max_length=255)
+    # A digest of the request's parameters: a key reused with other parameters is refused.
+    request_fingerprint = models.CharField(max_length=64)
+    failure_code = models.CharField(max_length=32, blank=True, default="")
+    note = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["initiator", "idempotency_key"], name="idempotency_key_unique_per_user"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transaction_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="SUCCESS", failure_code="") | (Q(status="FAILED") & ~Q(failure_code="")),
+                name="failure_code_iff_failed",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="FAILED") | Q(receiver_wallet__isnull=False), name="success_has_receiver"
+            ),
+        ]
+        indexes = [
+            # History pages are keyset-paginated on id, newest first.
+            models.Index(fields=["initiator", "-id"], name="txn_initiator_history"),
+            models.Index(fields=["receiver_wallet", "-id"], name="txn_receiver_history"),
+            # Today's outgoing total, for the daily limit.
+            models.Index(fields=["sender_wallet", "created_at"], name="txn_sender_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.status})"
+
+
+class LedgerEntry(AppendOnlyModel):
+    class Direction(models.TextChoices):
+        DEBIT = "DEBIT", "Debit"
+        CREDIT = "CREDIT", "Credit"
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
+    # Signed change to the wallet's balance: positive credits it, negative debits
+    # it. The deltas of one transaction, and of the whole ledger, sum to zero.
+    delta = MoneyField()
+    balance_after = MoneyField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.CheckConstraint(condition=~Q(delta=0), name="entry_delta_not_zero"),
+            models.UniqueConstraint(fields=["transaction", "wallet"], name="one_entry_per_wallet_per_transaction"),
+        ]
+        indexes = [models.Index(fields=["wallet", "-id"], name="entry_wallet_history")]
+
+    @property
+    def direction(self) -> str:
+        return self.Direction.CREDIT if self.delta > 0 else self.Direction.DEBIT
+
+    @property
+    def amount(self):
+        return abs(self.delta)
+
+
+class OutboxEvent(models.Model):
+    """An event written in the same database transaction as the movement it describes."""
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_type = models.CharField(max_length=64)
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="events")
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["id"], condition=Q(published_at__isnull=True), name="outbox_unpublished"),
+        ]

@@ -1,0 +1,95 @@
+"""Reads. Every function that returns a user's data takes the user, so no caller can forget to filter."""
+
+from datetime import datetime, time
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from wallet.models import LedgerEntry, Transaction, User, Wallet
+from wallet.money import from_minor_units
+
+
+def wallet_for_user(*, user: User) -> Wallet:
+    return Wallet.objects.get(user=user)
+
+
+def start_of_today() -> datetime:
+    """Midnight of the current calendar day in TIME_ZONE, as an aware datetime."""
+    local_today = timezone.localdate()
+    return timezone.make_aware(datetime.combine(local_today, time.min))
+
+
+def transferred_today(*, wallet: Wallet) -> Decimal:
+    """What the wallet sent today in movements that count toward its daily limit."""
+    total = Transaction.objects.filter(
+        sender_wallet=wallet,
+        status=Transaction.Status.SUCCESS,
+        kind__in=Transaction.OUTGOING_KINDS,
+        created_at__gte=start_of_today(),
+    ).aggregate(total=Sum("amount"))["total"]
+    return total if total is not None else from_minor_units(0)
+
+
+def _viewer_entries(wallet: Wallet, prefix: str = "") -> Prefetch:
+    # A transaction shows only the viewer's own legs of it.
+    return Prefetch(
+        f"{prefix}entries",
+        queryset=LedgerEntry.objects.filter(wallet=wallet).order_by("id"),
+        to_attr="viewer_entries",
+    )
+
+
+def transactions_for_user(
+    *, user: User, kind: str | None = None, status: str | None = None
+) -> QuerySet[Transaction]:
+    """Newest first: what the user initiated, and what reached their wallet."""
+    wallet = wallet_for_user(user=user)
+    queryset = Transaction.objects.filter(
+        Q(initiator=user) | Q(receiver_wallet=wallet, status=Transaction.Status.SUCCESS)
+    )
+    if kind is not None:
+        queryset = queryset.filter(kind=kind)
+    if status is not None:
+        queryset = queryset.filter(status=status)
+    return (
+        queryset.select_related("initiator", "sender_wallet__user", "receiver_wallet__user")
+        .prefetch_related(_viewer_entries(wallet))
+        .order_by("-id")
+    )
+
+
+def transaction_for_user(*, user: User, transaction_id: int) -> Transaction | None:
+    return transactions_for_user(user=user).filter(id=transaction_id).first()
+
+
+def ledger_entries_for_user(*, user: User) -> QuerySet[LedgerEntry]:
+    wallet = wallet_for_user(user=user)
+    return (
+        LedgerEntry.objects.filter(wallet=wallet)
+        .select_related(
+            "transaction__initiator", "transaction__sender_wallet__user", "transaction__receiver_wallet__user"
+        )
+        .prefetch_related(_viewer_entries(wallet, prefix="transaction__"))
+        .order_by("-id")
+    )
+
+
+def ledger_entry_for_user(*, user: User, entry_id: int) -> LedgerEntry | None:
+    return ledger_entries_for_user(user=user).filter(id=entry_id).first()
+
+
+def viewer_entries_of(*, transaction: Transaction, user: User) -> list[LedgerEntry]:
+    """The user's legs of a transaction, using the prefetch when the selector made one."""
+    prefetched = getattr(transaction, "viewer_entries", None)
+    if prefetched is not None:
+        return prefetched
+    return list(LedgerEntry.objects.filter(transaction=transaction, wallet__user=user).order_by("id"))
+
+
+def active_user_by_username(username: str) -> User | None:
+    return User.objects.filter(username__iexact=username, is_active=True).select_related("wallet").first()
+
+
+def active_user_by_mobile_number(mobile_number: str) -> User | None:
+    return User.objects.filter(mobile_number=mobile_number, is_active=True).select_related("wallet").first()

@@ -1,0 +1,37 @@
+"""Writes. The ledger service in `ledger` is the only code that moves money."""
+
+from wallet.services.ledger import (
+    MovementResult,
+    failure_error,
+    mobile_payment_create,
+    money_add,
+    transfer_create,
+    withdrawal_create,
+)
+from wallet.services.tokens import (
+    IssuedTokens,
+    refresh_token_revoke,
+    token_verify,
+    tokens_issue,
+    tokens_obtain,
+    tokens_refresh,
+    user_from_access_token,
+)
+from wallet.services.users import user_register
+
+__all__ = [
+    "IssuedTokens",
+    "MovementResult",
+    "failure_error",
+    "mobile_payment_create",
+    "money_add",
+    "refresh_token_revoke",
+    "token_verify",
+    "tokens_issue",
+    "tokens_obtain",
+    "tokens_refresh",
+    "transfer_create",
+    "user_from_access_token",
+    "user_register",
+    "withdrawal_create",
+]

@@ -1,0 +1,317 @@
+"""The ledger service: the only code that moves money.
+
+Every movement follows one path (`_execute`): validate and resolve everything
+possible without locks, then in one database transaction lock every wallet it
+touches in ascending id order, re-check the idempotency key under the lock,
+check balance and daily limit on the locked rows, and write the transaction,
+its entries, the new cached balances and one outbox event together.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction as db_transaction
+from django.utils import timezone
+
+from wallet import selectors
+from wallet.errors import FAILURE_MESSAGES, ErrorCode, WalletError
+from wallet.models import LedgerEntry, OutboxEvent, Transaction, User, Wallet
+from wallet.money import to_minor_units
+from wallet.validation import (
+    clean_amount,
+    clean_idempotency_key,
+    clean_note,
+    clean_username_reference,
+    normalize_mobile_number,
+)
+
+EVENT_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class MovementResult:
+    transaction: Transaction
+    wallet: Wallet  # the initiator's wallet, as it stands after the movement
+    replayed: bool
+
+    @property
+    def error(self) -> WalletError | None:
+        return failure_error(self.transaction)
+
+
+def failure_error(txn: Transaction) -> WalletError | None:
+    """The error a FAILED transaction stands for; rebuilt identically on every replay."""
+    if txn.status != Transaction.Status.FAILED:
+        return None
+    code = ErrorCode(txn.failure_code)
+    if code in (ErrorCode.INSUFFICIENT_FUNDS, ErrorCode.DAILY_LIMIT_EXCEEDED):
+        field = "amount"
+    elif txn.kind == Transaction.Kind.PAY_BY_MOBILE:
+        field = "mobile_number"
+    elif txn.kind == Transaction.Kind.TRANSFER:
+        field = "receiver_username"
+    else:
+        field = None
+    return WalletError(code, FAILURE_MESSAGES[code], field=field)
+
+
+@dataclass(frozen=True)
+class _Movement:
+    kind: str
+    initiator: User
+    initiator_wallet: Wallet
+    sender_wallet: Wallet
+    receiver_wallet: Wallet | None
+    amount: Decimal
+    idempotency_key: str
+    fingerprint: str
+    note: str = ""
+    # A refusal known before any lock is taken (unknown receiver, self transfer).
+    refusal: ErrorCode | None = None
+
+
+def money_add(*, user: User, amount: Decimal, idempotency_key: str) -> MovementResult:
+    """Tops up the user's wallet from the funding account."""
+    amount = clean_amount(amount)
+    idempotency_key = clean_idempotency_key(idempotency_key)
+    wallet = selectors.wallet_for_user(user=user)
+    return _execute(
+        _Movement(
+            kind=Transaction.Kind.ADD_MONEY,
+            initiator=user,
+            initiator_wallet=wallet,
+            sender_wallet=_system_wallet(Wallet.Kind.FUNDING),
+            receiver_wallet=wallet,
+            amount=amount,
+            idempotency_key=idempotency_key,
+            fingerprint=_fingerprint(Transaction.Kind.ADD_MONEY, amount),
+        )
+    )
+
+
+def withdrawal_create(*, user: User, amount: Decimal, idempotency_key: str) -> MovementResult:
+    """Moves money out of the user's wallet to the payouts account."""
+    amount = clean_amount(amount)
+    idempotency_key = clean_idempotency_key(idempotency_key)
+    wallet = selectors.wallet_for_user(user=user)
+    return _execute(
+        _Movement(
+            kind=Transaction.Kind.WITHDRAWAL,
+            initiator=user,
+            initiator_wallet=wallet,
+            sender_wallet=wallet,
+            receiver_wallet=_system_wallet(Wallet.Kind.PAYOUTS),
+            amount=amount,
+            idempotency_key=idempotency_key,
+            fingerprint=_fingerprint(Transaction.Kind.WITHDRAWAL, amount),
+        )
+    )
+
+
+def transfer_create(
+    *, sender: User, receiver_username: str, amount: Decimal, idempotency_key: str, note: str | None = None
+) -> MovementResult:
+    """Sends money to another user's wallet, named by username."""
+    amount = clean_amount(amount)
+    idempotency_key = clean_idempotency_key(idempotency_key)
+    note = clean_note(note)
+    receiver_username = clean_username_reference(receiver_username)
+    receiver = selectors.active_user_by_username(receiver_username)
+    return _peer_movement(
+        kind=Transaction.Kind.TRANSFER,
+        sender=sender,
+        receiver=receiver,
+        receiver_reference=receiver_username.lower(),
+        amount=amount,
+        idempotency_key=idempotency_key,
+        note=note,
+    )
+
+
+def mobile_payment_create(
+    *, sender: User, mobile_number: str, amount: Decimal, idempotency_key: str, note: str | None = None
+) -> MovementResult:
+    """Resolves a registered user's mobile number, then sends money to their wallet."""
+    amount = clean_amount(amount)
+    idempotency_key = clean_idempotency_key(idempotency_key)
+    note = clean_note(note)
+    mobile_number = normalize_mobile_number(mobile_number)
+    receiver = selectors.active_user_by_mobile_number(mobile_number)
+    return _peer_movement(
+        kind=Transaction.Kind.PAY_BY_MOBILE,
+        sender=sender,
+        receiver=receiver,
+        receiver_reference=mobile_number,
+        amount=amount,
+        idempotency_key=idempotency_key,
+        note=note,
+    )
+
+
+def _peer_movement(
+    *,
+    kind: str,
+    sender: User,
+    receiver: User | None,
+    receiver_reference: str,
+    amount: Decimal,
+    idempotency_key: str,
+    note: str,
+) -> MovementResult:
+    wallet = selectors.wallet_for_user(user=sender)
+    refusal = None
+    if receiver is None:
+        refusal = ErrorCode.RECEIVER_NOT_FOUND
+    elif receiver.pk == sender.pk:
+        refusal = ErrorCode.SELF_TRANSFER
+    return _execute(
+        _Movement(
+            kind=kind,
+            initiator=sender,
+            initiator_wallet=wallet,
+            sender_wallet=wallet,
+            receiver_wallet=receiver.wallet if receiver is not None else None,
+            amount=amount,
+            idempotency_key=idempotency_key,
+            fingerprint=_fingerprint(kind, amount, receiver_reference, note),
+            note=note,
+            refusal=refusal,
+        )
+    )
+
+
+def _fingerprint(kind: str, amount: Decimal, *parameters: str) -> str:
+    canonical = json.dumps([kind, to_minor_units(amount), *parameters], separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _system_wallet(kind: str) -> Wallet:
+    wallet, _ = Wallet.objects.get_or_create(
+        kind=kind, user=None, defaults={"currency": settings.WALLET_CURRENCY, "daily_transfer_limit": 0}
+    )
+    return wallet
+
+
+def _execute(movement: _Movement) -> MovementResult:
+    # Fast path: a retry of a finished request needs no lock.
+    replay = _replay(movement)
+    if replay is not None:
+        return replay
+
+    wallet_ids = sorted(
+        {movement.initiator_wallet.pk, movement.sender_wallet.pk}
+        | ({movement.receiver_wallet.pk} if movement.receiver_wallet is not None else set())
+    )
+    with db_transaction.atomic():
+        locked = {
+            wallet.pk: wallet
+            for wallet in Wallet.objects.select_for_update().filter(pk__in=wallet_ids).order_by("pk")
+        }
+        # Holding the initiator's lock, a concurrent request with the same key
+        # has either committed (and we replay it) or not started its write.
+        replay = _replay(movement)
+        if replay is not None:
+            return replay
+
+        sender = locked[movement.sender_wallet.pk]
+        receiver = locked[movement.receiver_wallet.pk] if movement.receiver_wallet is not None else None
+        refusal = movement.refusal or _refusal_under_lock(movement, sender, receiver)
+        txn = Transaction.objects.create(
+            kind=movement.kind,
+            status=Transaction.Status.FAILED if refusal else Transaction.Status.SUCCESS,
+            amount=movement.amount,
+            currency=sender.currency,
+            initiator=movement.initiator,
+            sender_wallet=sender,
+            receiver_wallet=receiver,
+            idempotency_key=movement.idempotency_key,
+            request_fingerprint=movement.fingerprint,
+            failure_code=refusal.value if refusal else "",
+            note=movement.note,
+            created_at=timezone.now(),
+        )
+        entries = [] if refusal else _post(txn, sender=sender, receiver=receiver)
+        _record_event(txn, entries)
+    return MovementResult(transaction=txn, wallet=locked[movement.initiator_wallet.pk], replayed=False)
+
+
+def _replay(movement: _Movement) -> MovementResult | None:
+    previous = Transaction.objects.filter(
+        initiator=movement.initiator, idempotency_key=movement.idempotency_key
+    ).first()
+    if previous is None:
+        return None
+    if previous.request_fingerprint != movement.fingerprint:
+        raise WalletError(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "This idempotency key was already used for a different request; use a new key.",
+            field="idempotency_key",
+        )
+    wallet = Wallet.objects.get(pk=movement.initiator_wallet.pk)
+    return MovementResult(transaction=previous, wallet=wallet, replayed=True)
+
+
+def _refusal_under_lock(movement: _Movement, sender: Wallet, receiver: Wallet) -> ErrorCode | None:
+    if sender.currency != receiver.currency:
+        return ErrorCode.CURRENCY_MISMATCH
+    if sender.kind == Wallet.Kind.CUSTOMER and sender.balance < movement.amount:
+        return ErrorCode.INSUFFICIENT_FUNDS
+    if movement.kind in Transaction.OUTGOING_KINDS:
+        spent = selectors.transferred_today(wallet=sender)
+        if spent + movement.amount > sender.daily_transfer_limit:
+            return ErrorCode.DAILY_LIMIT_EXCEEDED
+    return None
+
+
+def _post(txn: Transaction, *, sender: Wallet, receiver: Wallet) -> list[LedgerEntry]:
+    sender.balance -= txn.amount
+    receiver.balance += txn.amount
+    sender.save(update_fields=["balance"])
+    receiver.save(update_fields=["balance"])
+    return LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                transaction=txn,
+                wallet=sender,
+                delta=-txn.amount,
+                balance_after=sender.balance,
+                created_at=txn.created_at,
+            ),
+            LedgerEntry(
+                transaction=txn,
+                wallet=receiver,
+                delta=txn.amount,
+                balance_after=receiver.balance,
+                created_at=txn.created_at,
+            ),
+        ]
+    )
+
+
+def _record_event(txn: Transaction, entries: list[LedgerEntry]) -> None:
+    succeeded = txn.status == Transaction.Status.SUCCESS
+    OutboxEvent.objects.create(
+        event_type="transaction.succeeded" if succeeded else "transaction.failed",
+        transaction=txn,
+        created_at=txn.created_at,
+        payload={
+            "schema_version": EVENT_SCHEMA_VERSION,
+            "transaction_id": txn.pk,
+            "kind": txn.kind,
+            "status": txn.status,
+            "failure_code": txn.failure_code or None,
+            "amount": str(txn.amount),
+            "currency": txn.currency,
+            "initiator_id": txn.initiator_id,
+            "sender_wallet_id": txn.sender_wallet_id,
+            "receiver_wallet_id": txn.receiver_wallet_id,
+            "entries": [
+                {"wallet_id": entry.wallet_id, "delta": str(entry.delta), "balance_after": str(entry.balance_after)}
+                for entry in entries
+            ],
+            "created_at": txn.created_at.isoformat(),
+        },
+    )

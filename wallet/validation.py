@@ -1,0 +1,76 @@
+"""Input rules shared by the services; each failure is a WalletError naming its field."""
+
+from decimal import Decimal
+
+import phonenumbers
+from django.conf import settings
+
+from wallet.errors import ErrorCode, WalletError
+from wallet.money import quantum
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+NOTE_MAX_LENGTH = 255
+
+
+def clean_amount(amount: Decimal, *, field: str = "amount") -> Decimal:
+    """A positive amount with at most the currency's places, at most WALLET_MAX_AMOUNT."""
+    places = settings.WALLET_CURRENCY_DECIMALS
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise WalletError(ErrorCode.INVALID_AMOUNT, "The amount must be a decimal number.", field=field)
+    if amount <= 0:
+        raise WalletError(ErrorCode.INVALID_AMOUNT, "The amount must be greater than zero.", field=field)
+    if amount != amount.quantize(quantum()):
+        raise WalletError(
+            ErrorCode.INVALID_AMOUNT, f"The amount can have at most {places} decimal places.", field=field
+        )
+    if amount > settings.WALLET_MAX_AMOUNT:
+        raise WalletError(
+            ErrorCode.INVALID_AMOUNT,
+            f"The amount cannot exceed {settings.WALLET_MAX_AMOUNT} per movement.",
+            field=field,
+        )
+    return amount.quantize(quantum())
+
+
+def clean_idempotency_key(key: str) -> str:
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
+        raise WalletError(
+            ErrorCode.INVALID_INPUT,
+            f"The idempotency key must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters.",
+            field="idempotency_key",
+        )
+    return key
+
+
+def clean_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise WalletError(
+            ErrorCode.INVALID_INPUT, f"The note can have at most {NOTE_MAX_LENGTH} characters.", field="note"
+        )
+    return note
+
+
+def clean_username_reference(username: str, *, field: str = "receiver_username") -> str:
+    username = username.strip()
+    if not 1 <= len(username) <= 150:
+        raise WalletError(ErrorCode.INVALID_INPUT, "Give a username of 1 to 150 characters.", field=field)
+    return username
+
+
+def normalize_mobile_number(raw: str, *, field: str = "mobile_number") -> str:
+    """Returns the number in E.164 form, or refuses it with INVALID_MOBILE_NUMBER."""
+    invalid = WalletError(
+        ErrorCode.INVALID_MOBILE_NUMBER,
+        "Give a valid mobile number, with its country code (e.g. +14155550123).",
+        field=field,
+    )
+    if len(raw) > 32:
+        raise invalid
+    try:
+        number = phonenumbers.parse(raw, settings.PHONENUMBER_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        raise invalid from None
+    if not phonenumbers.is_valid_number(number):
+        raise invalid
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
