@@ -23,7 +23,7 @@ _throwaway_directory: Path | None = None
 
 
 def _on_postgres() -> bool:
-    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    return connections["default"].vendor == "postgresql"
 
 
 def pytest_configure(config):
@@ -44,9 +44,17 @@ def pytest_configure(config):
         settings.DATABASES["default"] = dj_database_url.parse(url)
     else:
         return
-    # Nothing has connected yet; make Django re-read the database settings.
+    # Django has made its connection objects already: make it rebuild them
+    # from the new settings (nothing has queried the database yet).
+    connections.close_all()
     connections.__dict__.pop("settings", None)
+    connections._settings = settings.DATABASES
     connections.settings  # noqa: B018 - fills in Django's per-database defaults
+    for alias in list(connections.settings):
+        try:
+            del connections[alias]
+        except AttributeError:
+            pass
 
 
 def pytest_unconfigure(config):
@@ -56,8 +64,8 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
-    database = settings.DATABASES["default"]
-    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database.get('HOST') or ''}".rstrip()
+    connection = connections["default"]
+    return f"database: {connection.vendor} {connection.settings_dict.get('HOST') or ''}".rstrip()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,160 @@
+"""Races on a real PostgreSQL: threads with their own connections, no mocks."""
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from wallet.errors import ErrorCode, WalletError
+from wallet.ledger_audit import audit_ledger
+from wallet.models import Transaction, User, Wallet
+from wallet.services import transfer_create, withdrawal_create
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_concurrently(calls):
+    """Runs each call in its own thread and connection, all released at once."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        try:
+            barrier.wait()
+            return call()
+        except WalletError as exc:
+            return exc
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def outcome(result) -> str:
+    if isinstance(result, WalletError):
+        return result.code.value
+    return result.error.code.value if result.error else "SUCCESS"
+
+
+def balance(username: str) -> Decimal:
+    return Wallet.objects.get(user__username=username).balance
+
+
+def test_twenty_concurrent_transfers_of_ten_from_a_hundred_succeed_exactly_ten_times(make_user, fund):
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "100.00")
+
+    results = run_concurrently(
+        [
+            lambda i=i: transfer_create(
+                sender=User.objects.get(username="alice"),
+                receiver_username="bob",
+                amount=Decimal("10.00"),
+                idempotency_key=f"spend-{i}",
+            )
+            for i in range(20)
+        ]
+    )
+
+    assert Counter(outcome(r) for r in results) == {"SUCCESS": 10, "INSUFFICIENT_FUNDS": 10}
+    assert (balance("alice"), balance("bob")) == (Decimal("0.00"), Decimal("100.00"))
+    assert audit_ledger().problems == []
+
+
+def test_opposite_transfers_at_once_never_deadlock_and_conserve_money(make_user, fund):
+    alice, bob = make_user("alice"), make_user("bob")
+    fund(alice, "100.00")
+    fund(bob, "100.00")
+
+    def send(sender: str, receiver: str, i: int):
+        return lambda: transfer_create(
+            sender=User.objects.get(username=sender),
+            receiver_username=receiver,
+            amount=Decimal("1.00"),
+            idempotency_key=f"{sender}-{i}",
+        )
+
+    calls = [send("alice", "bob", i) for i in range(15)] + [send("bob", "alice", i) for i in range(15)]
+    results = run_concurrently(calls)
+
+    assert [outcome(r) for r in results] == ["SUCCESS"] * 30
+    assert balance("alice") + balance("bob") == Decimal("200.00")
+    assert (balance("alice"), balance("bob")) == (Decimal("100.00"), Decimal("100.00"))
+    assert audit_ledger().problems == []
+
+
+def test_one_idempotency_key_sent_concurrently_moves_money_once(make_user, fund):
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "100.00")
+
+    results = run_concurrently(
+        [
+            lambda: transfer_create(
+                sender=User.objects.get(username="alice"),
+                receiver_username="bob",
+                amount=Decimal("10.00"),
+                idempotency_key="the-same-key",
+            )
+            for _ in range(12)
+        ]
+    )
+
+    assert {outcome(r) for r in results} == {"SUCCESS"}
+    assert len({r.transaction.pk for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert Transaction.objects.filter(kind="TRANSFER").count() == 1
+    assert (balance("alice"), balance("bob")) == (Decimal("90.00"), Decimal("10.00"))
+
+
+def test_the_daily_limit_holds_under_concurrency(make_user, fund):
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "1000.00")
+    Wallet.objects.filter(user=alice).update(daily_transfer_limit=Decimal("50.00"))
+
+    def spend(i: int):
+        if i % 2:
+            return lambda: withdrawal_create(
+                user=User.objects.get(username="alice"), amount=Decimal("10.00"), idempotency_key=f"w{i}"
+            )
+        return lambda: transfer_create(
+            sender=User.objects.get(username="alice"),
+            receiver_username="bob",
+            amount=Decimal("10.00"),
+            idempotency_key=f"t{i}",
+        )
+
+    results = run_concurrently([spend(i) for i in range(16)])
+
+    assert Counter(outcome(r) for r in results) == {"SUCCESS": 5, "DAILY_LIMIT_EXCEEDED": 11}
+    assert balance("alice") == Decimal("950.00")
+    assert audit_ledger().problems == []
+
+
+def test_a_key_reused_concurrently_with_other_parameters_moves_money_once(make_user, fund):
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "100.00")
+
+    results = run_concurrently(
+        [
+            lambda amount=amount: transfer_create(
+                sender=User.objects.get(username="alice"),
+                receiver_username="bob",
+                amount=Decimal(amount),
+                idempotency_key="k",
+            )
+            for amount in ["1.00", "2.00", "3.00", "4.00"]
+        ]
+    )
+
+    outcomes = Counter(outcome(r) for r in results)
+    assert outcomes == {"SUCCESS": 1, ErrorCode.IDEMPOTENCY_KEY_REUSED.value: 3}
+    assert Transaction.objects.filter(kind="TRANSFER").count() == 1
+
+
+def test_threads_use_separate_connections():
+    # Guards the premise of the tests above: a thread does not share the test's connection.
+    ids = run_concurrently([lambda: id(connection.connection) if connection.ensure_connection() is None else None] * 2)
+    assert len(set(ids)) == 2
