@@ -33,10 +33,11 @@ schema = WalletSchema(
     mutation=Mutation,
     types=[UserNode, WalletNode, TransactionNode, LedgerEntryNode],
     config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),
+    # Factories, so that each request gets fresh extension instances.
     extensions=[
-        MaskUnexpectedErrors(),
-        QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH, should_ignore=is_introspection),
-        MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
-        MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        MaskUnexpectedErrors,
+        lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH, should_ignore=is_introspection),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
     ],
 )

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from gql import Client, gql
+from gql import Client, GraphQLRequest
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.requests import RequestsHTTPTransport
 
@@ -30,7 +30,7 @@ class GraphQLApi:
     def request(self, document: str, variables: dict | None = None) -> Response:
         """The whole response, errors included."""
         try:
-            data = self._client().execute(gql(document), variable_values=variables)
+            data = self._client().execute(GraphQLRequest(document, variable_values=variables))
         except TransportQueryError as exc:
             return Response(data=exc.data, errors=exc.errors or [])
         return Response(data=data)

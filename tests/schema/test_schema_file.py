@@ -1,0 +1,40 @@
+from pathlib import Path
+
+from strawberry.printer import print_schema
+
+from schema import schema
+
+CHECKED_IN = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
+
+
+def test_checked_in_schema_matches_the_code():
+    printed = print_schema(schema)
+
+    assert CHECKED_IN.read_text(encoding="utf-8") == printed, (
+        "schema/schema.graphql is stale: run `.venv/bin/python manage.py export_schema schema "
+        "--path schema/schema.graphql` and commit it"
+    )
+
+
+def test_fixed_names_of_the_public_contract_are_present():
+    sdl = CHECKED_IN.read_text(encoding="utf-8")
+    for name in [
+        "me: User!",
+        "wallet: Wallet!",
+        "transactions(first: Int = null, after: String = null, kind: TransactionKind = null, "
+        "status: TransactionStatus = null): TransactionConnection!",
+        "transaction(id: ID!): Transaction",
+        "ledgerEntries(first: Int = null, after: String = null): LedgerEntryConnection!",
+        "register(input: RegisterInput!)",
+        "tokenAuth(username: String!, password: String!)",
+        "refreshToken(refreshToken: String!)",
+        "revokeToken(refreshToken: String!)",
+        "verifyToken(token: String!)",
+        "addMoney(input: AddMoneyInput!)",
+        "transfer(input: TransferInput!)",
+        "payByMobile(input: PayByMobileInput!)",
+        "withdraw(input: WithdrawInput!)",
+        "scalar Decimal",
+        "type LedgerEntry implements Node",
+    ]:
+        assert name in sdl, name
