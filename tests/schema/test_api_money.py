@@ -115,6 +115,18 @@ def test_business_refusals_are_recorded_as_failed_transactions_and_replay_identi
     assert Wallet.objects.get(user=bob).balance == Decimal("0.00")
 
 
+def test_a_receiver_wallet_in_another_currency_is_currency_mismatch(as_alice, alice, bob, fund):
+    fund(alice, "10.00")
+    Wallet.objects.filter(user=bob).update(currency="EUR")
+
+    result = as_alice.execute(
+        doc.TRANSFER, {"input": {"receiverUsername": "bob", "amount": "1", "idempotencyKey": "fx"}}
+    )["transfer"]
+
+    assert [(e["code"], e["field"]) for e in result["errors"]] == [("CURRENCY_MISMATCH", "receiverUsername")]
+    assert result["transaction"]["status"] == "FAILED" and result["wallet"]["balance"] == "10.00"
+
+
 def test_a_replay_moves_nothing_and_returns_the_same_transaction(as_alice, alice, bob, fund):
     fund(alice, "100.00")
     request = {"input": {"receiverUsername": "bob", "amount": "10", "idempotencyKey": "pay-rent"}}

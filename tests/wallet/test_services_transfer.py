@@ -212,3 +212,14 @@ def test_a_note_over_255_characters_is_invalid_input(make_user, fund):
         transfer_create(sender=alice, receiver_username="bob", amount=Decimal("1"), idempotency_key="t", note="n" * 256)
 
     assert (refused.value.code, refused.value.field) == (ErrorCode.INVALID_INPUT, "note")
+
+
+def test_a_wallet_in_another_currency_is_recorded_as_currency_mismatch(make_user, fund):
+    alice, bob = make_user("alice"), make_user("bob")
+    fund(alice, "10")
+    Wallet.objects.filter(user=bob).update(currency="EUR")
+
+    result = transfer_create(sender=alice, receiver_username="bob", amount=Decimal("1"), idempotency_key="t")
+
+    assert result.error.code is ErrorCode.CURRENCY_MISMATCH and result.error.field == "receiver_username"
+    assert result.transaction.status == "FAILED" and balance(alice) == Decimal("10.00")

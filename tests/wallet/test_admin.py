@@ -1,0 +1,45 @@
+from decimal import Decimal
+
+import pytest
+
+from wallet.models import LedgerEntry, OutboxEvent, Transaction, Wallet
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ledger(make_user, fund):
+    alice = make_user("alice")
+    fund(alice, "10.00")
+    return Transaction.objects.get()
+
+
+@pytest.mark.parametrize("model", [Wallet, Transaction, LedgerEntry, OutboxEvent])
+def test_staff_can_browse_every_ledger_view(admin_client, ledger, model):
+    opts = model._meta
+    changelist = admin_client.get(f"/admin/{opts.app_label}/{opts.model_name}/")
+    detail = admin_client.get(f"/admin/{opts.app_label}/{opts.model_name}/{model.objects.first().pk}/change/")
+
+    assert changelist.status_code == 200 and detail.status_code == 200
+
+
+@pytest.mark.parametrize("model", [Transaction, LedgerEntry, OutboxEvent])
+def test_ledger_views_are_read_only(admin_client, ledger, model):
+    opts = model._meta
+    row = model.objects.first()
+
+    assert admin_client.get(f"/admin/{opts.app_label}/{opts.model_name}/add/").status_code == 403
+    assert admin_client.post(f"/admin/{opts.app_label}/{opts.model_name}/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert model.objects.filter(pk=row.pk).exists()
+
+
+def test_staff_can_change_a_wallets_daily_limit_but_not_its_balance(admin_client, ledger):
+    wallet = Wallet.objects.get(kind="CUSTOMER")
+
+    response = admin_client.post(
+        f"/admin/wallet/wallet/{wallet.pk}/change/", {"daily_transfer_limit": "250.00", "balance": "999999.00"}
+    )
+
+    assert response.status_code == 302
+    wallet.refresh_from_db()
+    assert (wallet.daily_transfer_limit, wallet.balance) == (Decimal("250.00"), Decimal("10.00"))
