@@ -18,7 +18,9 @@ logger = logging.getLogger(__name__)
 @strawberry.type
 class UserError:
     code: ErrorCode
-    field: str | None = strawberry.field(description="The input field at fault, in camelCase; null for the whole input.")
+    field: str | None = strawberry.field(
+        description="The input field at fault, in camelCase; null for the whole input."
+    )
     message: str
 
 

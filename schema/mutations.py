@@ -197,7 +197,9 @@ class Mutation:
             return TokenAuthPayload(errors=user_errors(exc))
         return TokenAuthPayload(token=issued.token, refresh_token=issued.refresh_token, user=issued.user)
 
-    @strawberry.mutation(description="A new access token for a refresh token, which is rotated (the old one stops working).")
+    @strawberry.mutation(
+        description="A new access token for a refresh token, which is rotated (the old one stops working)."
+    )
     def refresh_token(self, refresh_token: str) -> RefreshTokenPayload:
         try:
             issued = services.tokens_refresh(refresh_token=refresh_token)

@@ -8,10 +8,10 @@ import base64
 import binascii
 from typing import Generic, TypeVar
 
+import strawberry
 from django.conf import settings
 from django.db.models import QuerySet
 from graphql import GraphQLError
-import strawberry
 from strawberry import relay
 
 CURSOR_PREFIX = "cursor:v1:"

@@ -23,9 +23,7 @@ def parse_decimal(value: object) -> Decimal:
 
 def parse_decimal_literal(node: ValueNode, variables: dict | None = None) -> Decimal:
     if not isinstance(node, StringValueNode):
-        raise GraphQLError(
-            'Decimal literals must be strings, such as "12.50".', extensions={"code": "BAD_USER_INPUT"}
-        )
+        raise GraphQLError('Decimal literals must be strings, such as "12.50".', extensions={"code": "BAD_USER_INPUT"})
     return parse_decimal(node.value)
 
 

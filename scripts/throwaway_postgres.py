@@ -77,7 +77,17 @@ def start(directory: Path, *, durable: bool = False) -> str:
         settings += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
     subprocess.run(
         _as_server_account(
-            [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(directory / "server.log"), "-w", "-o", " ".join(settings), "start"]
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(directory / "server.log"),
+                "-w",
+                "-o",
+                " ".join(settings),
+                "start",
+            ]
         ),
         check=True,
         stdout=subprocess.DEVNULL,

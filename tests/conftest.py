@@ -7,6 +7,7 @@ suite both ways). Tests marked `postgres` (row locks, triggers, concurrency)
 are skipped with a reason on SQLite, and fail instead under CI=true.
 """
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -51,10 +52,8 @@ def pytest_configure(config):
     connections._settings = settings.DATABASES
     connections.settings  # noqa: B018 - fills in Django's per-database defaults
     for alias in list(connections.settings):
-        try:
+        with contextlib.suppress(AttributeError):
             del connections[alias]
-        except AttributeError:
-            pass
 
 
 def pytest_unconfigure(config):
@@ -79,7 +78,6 @@ def _postgres_only(request):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI=true forbids skipping: {reason}")
     pytest.skip(reason)
-
 
 
 @pytest.fixture

@@ -28,7 +28,9 @@ def audit_ledger(*, max_problems_per_check: int = 100) -> LedgerReport:
     limit = max_problems_per_check
 
     wallets = Wallet.objects.annotate(entry_sum=Sum("entries__delta")).filter(
-        ~Q(balance=F("entry_sum")) | Q(entry_sum__isnull=True, balance__lt=0) | Q(entry_sum__isnull=True, balance__gt=0)
+        ~Q(balance=F("entry_sum"))
+        | Q(entry_sum__isnull=True, balance__lt=0)
+        | Q(entry_sum__isnull=True, balance__gt=0)
         | Q(kind=Wallet.Kind.CUSTOMER, entry_sum__lt=0)
     )
     for wallet in wallets.order_by("id")[:limit]:

@@ -40,9 +40,7 @@ def _viewer_entries(wallet: Wallet, prefix: str = "") -> Prefetch:
     )
 
 
-def transactions_for_user(
-    *, user: User, kind: str | None = None, status: str | None = None
-) -> QuerySet[Transaction]:
+def transactions_for_user(*, user: User, kind: str | None = None, status: str | None = None) -> QuerySet[Transaction]:
     """Newest first: what the user initiated, and what reached their wallet."""
     wallet = wallet_for_user(user=user)
     queryset = Transaction.objects.filter(

@@ -19,15 +19,16 @@ def clean_amount(amount: Decimal, *, field: str = "amount") -> Decimal:
         raise WalletError(ErrorCode.INVALID_AMOUNT, "The amount must be a decimal number.", field=field)
     if amount <= 0:
         raise WalletError(ErrorCode.INVALID_AMOUNT, "The amount must be greater than zero.", field=field)
-    if amount != amount.quantize(quantum()):
-        raise WalletError(
-            ErrorCode.INVALID_AMOUNT, f"The amount can have at most {places} decimal places.", field=field
-        )
+    # Checked before quantize(), which fails on numbers past Decimal's precision.
     if amount > settings.WALLET_MAX_AMOUNT:
         raise WalletError(
             ErrorCode.INVALID_AMOUNT,
             f"The amount cannot exceed {settings.WALLET_MAX_AMOUNT} per movement.",
             field=field,
+        )
+    if amount != amount.quantize(quantum()):
+        raise WalletError(
+            ErrorCode.INVALID_AMOUNT, f"The amount can have at most {places} decimal places.", field=field
         )
     return amount.quantize(quantum())
 

@@ -45,7 +45,11 @@ def test_register_signs_the_user_in_with_an_empty_wallet(api):
     ("variables", "code", "field"),
     [
         ({"username": "alice", "password": PASSWORD}, "USERNAME_TAKEN", "username"),
-        ({"username": "bob", "password": PASSWORD, "mobileNumber": "+14155550123"}, "MOBILE_NUMBER_TAKEN", "mobileNumber"),
+        (
+            {"username": "bob", "password": PASSWORD, "mobileNumber": "+14155550123"},
+            "MOBILE_NUMBER_TAKEN",
+            "mobileNumber",
+        ),
         ({"username": "bob", "password": PASSWORD, "mobileNumber": "call me"}, "INVALID_MOBILE_NUMBER", "mobileNumber"),
         ({"username": "bob", "password": "12345678"}, "WEAK_PASSWORD", "password"),
         ({"username": "no spaces allowed", "password": PASSWORD}, "INVALID_INPUT", "username"),
@@ -132,9 +136,9 @@ def test_forged_expired_and_tampered_tokens_are_anonymous(api):
     token = register(api)["token"]
     exp = int((timezone.now() + timedelta(minutes=5)).timestamp())
     header, body, signature = token.split(".")
-    tampered_body = base64.urlsafe_b64encode(
-        json.dumps({"username": "alice", "exp": exp + 3600}).encode()
-    ).rstrip(b"=").decode()
+    tampered_body = (
+        base64.urlsafe_b64encode(json.dumps({"username": "alice", "exp": exp + 3600}).encode()).rstrip(b"=").decode()
+    )
 
     bad_tokens = {
         "expired": _forge({"username": "alice", "exp": int((timezone.now() - timedelta(seconds=5)).timestamp())}),

@@ -10,21 +10,6 @@ from wallet.models import LedgerEntry, OutboxEvent, Transaction, Wallet
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice", mobile_number="+14155550100")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob", mobile_number="+14155550123")
-
-
-@pytest.fixture
-def as_alice(api, alice, token_for):
-    return api.as_user(token_for(alice))
-
-
 def ledger_size() -> tuple[int, int, int]:
     return Transaction.objects.count(), LedgerEntry.objects.count(), OutboxEvent.objects.count()
 
@@ -38,7 +23,9 @@ def test_add_money_returns_the_transaction_and_the_new_balance(as_alice):
     assert (txn["kind"], txn["status"], txn["amount"], txn["currency"]) == ("ADD_MONEY", "SUCCESS", "150.75", "USD")
     assert txn["sender"] is None and txn["receiver"] == {"username": "alice"}
     assert txn["idempotencyKey"] == "top-1"
-    assert [(e["direction"], e["amount"], e["balanceAfter"]) for e in txn["entries"]] == [("CREDIT", "150.75", "150.75")]
+    assert [(e["direction"], e["amount"], e["balanceAfter"]) for e in txn["entries"]] == [
+        ("CREDIT", "150.75", "150.75")
+    ]
 
 
 def test_transfer_moves_money_and_both_sides_see_it(as_alice, api, bob, fund, alice, token_for):
@@ -88,10 +75,28 @@ def test_withdraw_takes_money_out(as_alice, fund, alice):
     [
         (doc.TRANSFER, "transfer", {"receiverUsername": "bob", "amount": "1000"}, "INSUFFICIENT_FUNDS", "amount"),
         (doc.WITHDRAW, "withdraw", {"amount": "1000"}, "INSUFFICIENT_FUNDS", "amount"),
-        (doc.TRANSFER, "transfer", {"receiverUsername": "nobody", "amount": "1"}, "RECEIVER_NOT_FOUND", "receiverUsername"),
-        (doc.PAY_BY_MOBILE, "payByMobile", {"mobileNumber": "+14155550199", "amount": "1"}, "RECEIVER_NOT_FOUND", "mobileNumber"),
+        (
+            doc.TRANSFER,
+            "transfer",
+            {"receiverUsername": "nobody", "amount": "1"},
+            "RECEIVER_NOT_FOUND",
+            "receiverUsername",
+        ),
+        (
+            doc.PAY_BY_MOBILE,
+            "payByMobile",
+            {"mobileNumber": "+14155550199", "amount": "1"},
+            "RECEIVER_NOT_FOUND",
+            "mobileNumber",
+        ),
         (doc.TRANSFER, "transfer", {"receiverUsername": "alice", "amount": "1"}, "SELF_TRANSFER", "receiverUsername"),
-        (doc.PAY_BY_MOBILE, "payByMobile", {"mobileNumber": "+14155550100", "amount": "1"}, "SELF_TRANSFER", "mobileNumber"),
+        (
+            doc.PAY_BY_MOBILE,
+            "payByMobile",
+            {"mobileNumber": "+14155550100", "amount": "1"},
+            "SELF_TRANSFER",
+            "mobileNumber",
+        ),
         (doc.TRANSFER, "transfer", {"receiverUsername": "bob", "amount": "60"}, "DAILY_LIMIT_EXCEEDED", "amount"),
     ],
 )
@@ -177,10 +182,33 @@ def test_an_invalid_mobile_number_is_refused_without_a_record(as_alice, alice, f
 
 
 # Well-formed amounts that break a rule: INVALID_AMOUNT in the payload.
-RULE_BREAKING_AMOUNTS = ["0", "-5", "-0", "0.001", "1000000.01", "0.00"]
+RULE_BREAKING_AMOUNTS = ["0", "-5", "-0", "0.001", "1000000.01", "0.00", "9" * 30 + ".99", "0." + "0" * 29 + "1"]
 # Not plain decimal strings: a GraphQL validation error, before any resolver runs.
-MALFORMED_AMOUNTS = ["NaN", "Infinity", "-Infinity", "sNaN", "1e3", "1E+2", "1,000", "1_000", "", " 10 ", "+5",
-                     "１０", "10\u200b", "10\x00", "0x10", ".5", "5.", 12.5, 12, None, True, ["1"], {"v": "1"}]
+MALFORMED_AMOUNTS = [
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "sNaN",
+    "1e3",
+    "1E+2",
+    "1,000",
+    "1_000",
+    "",
+    " 10 ",
+    "+5",
+    "１０",
+    "10\u200b",
+    "10\x00",
+    "0x10",
+    ".5",
+    "5.",
+    12.5,
+    12,
+    None,
+    True,
+    ["1"],
+    {"v": "1"},
+]
 MONEY_MUTATIONS = [
     (doc.ADD_MONEY, "addMoney", {}),
     (doc.WITHDRAW, "withdraw", {}),
@@ -195,7 +223,9 @@ def test_rule_breaking_amounts_are_invalid_amount_and_change_nothing(as_alice, a
     size = ledger_size()
 
     for document, field, extra in MONEY_MUTATIONS:
-        result = as_alice.execute(document, {"input": {**extra, "amount": amount, "idempotencyKey": f"k-{field}"}})[field]
+        result = as_alice.execute(document, {"input": {**extra, "amount": amount, "idempotencyKey": f"k-{field}"}})[
+            field
+        ]
         assert [(e["code"], e["field"]) for e in result["errors"]] == [("INVALID_AMOUNT", "amount")], field
         assert result["transaction"] is None and result["wallet"]["balance"] == "100.00"
 

@@ -15,21 +15,6 @@ from wallet.services import transfer_create
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def alice(make_user):
-    return make_user("alice", mobile_number="+14155550100")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
-
-
-@pytest.fixture
-def as_alice(api, alice, token_for):
-    return api.as_user(token_for(alice))
-
-
 def send(sender, receiver: str, amount: str, key: str):
     return transfer_create(sender=sender, receiver_username=receiver, amount=Decimal(amount), idempotency_key=key)
 
@@ -104,7 +89,7 @@ def test_transactions_filter_by_kind_and_status(as_alice, alice, bob, fund):
 
 
 def test_first_is_capped_at_one_hundred(as_alice, alice, fund):
-    for i in range(101):
+    for _i in range(101):
         fund(alice, "1")
 
     page = as_alice.execute(doc.TRANSACTIONS, {"first": 500})["transactions"]
@@ -188,7 +173,9 @@ def _query_count(token: str, first: int) -> int:
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     with CaptureQueriesContext(connection) as queries:
         response = client.post(
-            "/graphql/", json.dumps({"query": doc.TRANSACTIONS, "variables": {"first": first}}), content_type="application/json"
+            "/graphql/",
+            json.dumps({"query": doc.TRANSACTIONS, "variables": {"first": first}}),
+            content_type="application/json",
         )
     body = response.json()
     assert "errors" not in body and len(body["data"]["transactions"]["edges"]) == first

@@ -29,7 +29,10 @@ def test_ledger_views_are_read_only(admin_client, ledger, model):
     row = model.objects.first()
 
     assert admin_client.get(f"/admin/{opts.app_label}/{opts.model_name}/add/").status_code == 403
-    assert admin_client.post(f"/admin/{opts.app_label}/{opts.model_name}/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        admin_client.post(f"/admin/{opts.app_label}/{opts.model_name}/{row.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
     assert model.objects.filter(pk=row.pk).exists()
 
 

@@ -69,8 +69,15 @@ def test_postgres_refuses_to_commit_an_unbalanced_transaction(transfer):
             idempotency_key="forged",
             request_fingerprint="x",
         )
-        LedgerEntry.objects.create(transaction=txn, wallet=alice_wallet, delta=Decimal("1"), balance_after=Decimal("31"))
-        LedgerEntry.objects.create(transaction=txn, wallet=Wallet.objects.get(user__username="bob"), delta=Decimal("1"), balance_after=Decimal("21"))
+        LedgerEntry.objects.create(
+            transaction=txn, wallet=alice_wallet, delta=Decimal("1"), balance_after=Decimal("31")
+        )
+        LedgerEntry.objects.create(
+            transaction=txn,
+            wallet=Wallet.objects.get(user__username="bob"),
+            delta=Decimal("1"),
+            balance_after=Decimal("21"),
+        )
         # The check is deferred to commit, as in django-hordak; force it here.
         connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
 

@@ -14,8 +14,12 @@ def test_pays_the_registered_owner_of_a_number_in_any_common_format(make_user, f
     bob = make_user("bob", mobile_number="+1 415 555 0123")
     fund(alice, "20.00")
 
-    first = mobile_payment_create(sender=alice, mobile_number="(415) 555-0123", amount=Decimal("5"), idempotency_key="m1")
-    second = mobile_payment_create(sender=alice, mobile_number="+14155550123", amount=Decimal("5"), idempotency_key="m2")
+    first = mobile_payment_create(
+        sender=alice, mobile_number="(415) 555-0123", amount=Decimal("5"), idempotency_key="m1"
+    )
+    second = mobile_payment_create(
+        sender=alice, mobile_number="+14155550123", amount=Decimal("5"), idempotency_key="m2"
+    )
 
     assert first.error is None and second.error is None
     assert first.transaction.kind == "PAY_BY_MOBILE"
@@ -28,7 +32,9 @@ def test_fullwidth_digits_normalise_to_the_same_number(make_user, fund):
     bob = make_user("bob", mobile_number="+14155550123")
     fund(alice, "20.00")
 
-    result = mobile_payment_create(sender=alice, mobile_number="＋１４１５５５５０１２３", amount=Decimal("5"), idempotency_key="m")
+    result = mobile_payment_create(
+        sender=alice, mobile_number="＋１４１５５５５０１２３", amount=Decimal("5"), idempotency_key="m"
+    )
 
     assert result.error is None and result.transaction.receiver_wallet.user == bob
 
@@ -37,7 +43,9 @@ def test_a_number_nobody_registered_is_recorded_as_receiver_not_found(make_user,
     alice = make_user("alice")
     fund(alice, "20.00")
 
-    result = mobile_payment_create(sender=alice, mobile_number="+14155550199", amount=Decimal("5"), idempotency_key="m1")
+    result = mobile_payment_create(
+        sender=alice, mobile_number="+14155550199", amount=Decimal("5"), idempotency_key="m1"
+    )
 
     assert result.error.code is ErrorCode.RECEIVER_NOT_FOUND and result.error.field == "mobile_number"
     assert result.transaction.status == "FAILED"
@@ -47,7 +55,9 @@ def test_paying_your_own_number_is_a_self_transfer(make_user, fund):
     alice = make_user("alice", mobile_number="+14155550123")
     fund(alice, "20.00")
 
-    result = mobile_payment_create(sender=alice, mobile_number="+14155550123", amount=Decimal("5"), idempotency_key="m1")
+    result = mobile_payment_create(
+        sender=alice, mobile_number="+14155550123", amount=Decimal("5"), idempotency_key="m1"
+    )
 
     assert result.error.code is ErrorCode.SELF_TRANSFER
 

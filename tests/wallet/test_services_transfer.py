@@ -159,7 +159,9 @@ def test_daily_limit_counts_transfers_payments_and_withdrawals_of_today(make_use
     fund(alice, "500.00")
     Wallet.objects.filter(user=alice).update(daily_transfer_limit=Decimal("100.00"))
 
-    assert transfer_create(sender=alice, receiver_username="bob", amount=Decimal("60"), idempotency_key="a").error is None
+    assert (
+        transfer_create(sender=alice, receiver_username="bob", amount=Decimal("60"), idempotency_key="a").error is None
+    )
     assert withdrawal_create(user=alice, amount=Decimal("40"), idempotency_key="b").error is None
     refused = transfer_create(sender=alice, receiver_username="bob", amount=Decimal("0.01"), idempotency_key="c")
 
@@ -185,7 +187,10 @@ def test_the_daily_limit_resets_with_the_calendar_day(make_user, fund):
     Wallet.objects.filter(user=alice).update(daily_transfer_limit=Decimal("10.00"))
     yesterday = timezone.now() - timedelta(days=1)
     with mock.patch("django.utils.timezone.now", return_value=yesterday):
-        assert transfer_create(sender=alice, receiver_username="bob", amount=Decimal("10"), idempotency_key="y").error is None
+        assert (
+            transfer_create(sender=alice, receiver_username="bob", amount=Decimal("10"), idempotency_key="y").error
+            is None
+        )
 
     result = transfer_create(sender=alice, receiver_username="bob", amount=Decimal("10"), idempotency_key="t")
 

@@ -207,8 +207,7 @@ def _execute(movement: _Movement) -> MovementResult:
     )
     with db_transaction.atomic():
         locked = {
-            wallet.pk: wallet
-            for wallet in Wallet.objects.select_for_update().filter(pk__in=wallet_ids).order_by("pk")
+            wallet.pk: wallet for wallet in Wallet.objects.select_for_update().filter(pk__in=wallet_ids).order_by("pk")
         }
         # Holding the initiator's lock, a concurrent request with the same key
         # has either committed (and we replay it) or not started its write.
