@@ -4,7 +4,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, Sum, Window
+from django.utils import timezone
 
+from wallet import selectors
 from wallet.models import LedgerEntry, Transaction, Wallet
 from wallet.money import from_minor_units
 
@@ -48,6 +50,18 @@ def audit_ledger(*, max_problems_per_check: int = 100) -> LedgerReport:
             f"entry {entry.pk} (wallet {entry.wallet_id}): balance_after {entry.balance_after}, "
             f"running sum {entry.running_balance}"
         )
+
+    # The daily-limit counters must match today's outgoing movements.
+    sent_today = dict(
+        selectors.outgoing_since(since=selectors.start_of_today())
+        .values("sender_wallet_id")
+        .annotate(total=Sum("amount"))
+        .values_list("sender_wallet_id", "total")
+    )
+    for wallet in Wallet.objects.filter(Q(pk__in=sent_today.keys()) | Q(spent_on=timezone.localdate())):
+        counted, recorded = selectors.transferred_today(wallet=wallet), sent_today.get(wallet.pk, zero)
+        if counted != recorded:
+            report.problems.append(f"wallet {wallet.pk}: counts {counted} sent today, its transactions say {recorded}")
 
     unbalanced = Transaction.objects.annotate(entry_sum=Sum("entries__delta"), entry_count=Count("entries")).filter(
         Q(status=Transaction.Status.SUCCESS, entry_count__lt=2)

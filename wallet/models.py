@@ -54,6 +54,11 @@ class Wallet(models.Model):
     # A cache of the sum of this wallet's entries, written only by the ledger service.
     balance = MoneyField(default=0)
     daily_transfer_limit = MoneyField(default=default_daily_transfer_limit)
+    # What the wallet has sent toward its daily limit on the day `spent_on` (in
+    # TIME_ZONE). Kept by the ledger service under the wallet's lock, so the
+    # limit check costs O(1) however busy the wallet is; verify_ledger recomputes it.
+    spent_today = MoneyField(default=0)
+    spent_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -3,7 +3,7 @@
 from datetime import datetime, time
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from wallet.models import LedgerEntry, Transaction, User, Wallet
@@ -16,19 +16,21 @@ def wallet_for_user(*, user: User) -> Wallet:
 
 def start_of_today() -> datetime:
     """Midnight of the current calendar day in TIME_ZONE, as an aware datetime."""
-    local_today = timezone.localdate()
-    return timezone.make_aware(datetime.combine(local_today, time.min))
+    return timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
 
 
 def transferred_today(*, wallet: Wallet) -> Decimal:
     """What the wallet sent today in movements that count toward its daily limit."""
-    total = Transaction.objects.filter(
-        sender_wallet=wallet,
-        status=Transaction.Status.SUCCESS,
-        kind__in=Transaction.OUTGOING_KINDS,
-        created_at__gte=start_of_today(),
-    ).aggregate(total=Sum("amount"))["total"]
-    return total if total is not None else from_minor_units(0)
+    if wallet.spent_on == timezone.localdate():
+        return wallet.spent_today
+    return from_minor_units(0)
+
+
+def outgoing_since(*, since: datetime) -> QuerySet[Transaction]:
+    """Successful movements since a moment that count toward their sender's daily limit."""
+    return Transaction.objects.filter(
+        status=Transaction.Status.SUCCESS, kind__in=Transaction.OUTGOING_KINDS, created_at__gte=since
+    )
 
 
 def _viewer_entries(wallet: Wallet, prefix: str = "") -> Prefetch:

@@ -134,3 +134,13 @@ def test_verify_ledger_exits_non_zero_from_the_command_line(transfer):
         ManagementUtility(["manage.py", "verify_ledger"]).execute()
 
     assert exited.value.code != 0
+
+
+def test_verify_ledger_fails_when_the_daily_limit_counter_drifts(transfer):
+    Wallet.objects.filter(user__username="alice").update(spent_today=Decimal("5.00"))
+    err = StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("verify_ledger", stdout=StringIO(), stderr=err)
+
+    assert "counts 5.00 sent today, its transactions say 20.00" in err.getvalue()

@@ -266,9 +266,14 @@ def _refusal_under_lock(movement: _Movement, sender: Wallet, receiver: Wallet) -
 
 
 def _post(txn: Transaction, *, sender: Wallet, receiver: Wallet) -> list[LedgerEntry]:
+    sender_fields = ["balance"]
+    if txn.kind in Transaction.OUTGOING_KINDS:
+        sender.spent_today = selectors.transferred_today(wallet=sender) + txn.amount
+        sender.spent_on = timezone.localdate(txn.created_at)
+        sender_fields += ["spent_today", "spent_on"]
     sender.balance -= txn.amount
     receiver.balance += txn.amount
-    sender.save(update_fields=["balance"])
+    sender.save(update_fields=sender_fields)
     receiver.save(update_fields=["balance"])
     return LedgerEntry.objects.bulk_create(
         [
