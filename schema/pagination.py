@@ -42,21 +42,31 @@ def page_size(first: int | None) -> int:
     return min(first, settings.GRAPHQL_PAGE_SIZE_MAX)
 
 
+def keyset_field(queryset: QuerySet) -> str:
+    """The queryset's one ordering field, which must be descending and unique (an id)."""
+    ordering = queryset.query.order_by
+    if len(ordering) != 1 or not ordering[0].startswith("-"):
+        raise ValueError(f"keyset pagination needs one descending unique ordering, not {ordering}")
+    return ordering[0][1:]
+
+
 def keyset_page(queryset: QuerySet, *, first: int | None, after: str | None) -> tuple[list, relay.PageInfo]:
-    """One page of a queryset ordered by -pk: the rows and the Relay PageInfo."""
+    """One page of a queryset ordered by one descending id: the rows, their cursors and the Relay PageInfo."""
     size = page_size(first)
+    key = keyset_field(queryset)
     if after is not None:
-        queryset = queryset.filter(pk__lt=decode_cursor(after))
+        queryset = queryset.filter(**{f"{key}__lt": decode_cursor(after)})
     rows = list(queryset[: size + 1])
     has_next_page = len(rows) > size
     rows = rows[:size]
+    cursors = [encode_cursor(getattr(row, key)) for row in rows]
     page_info = relay.PageInfo(
         has_next_page=has_next_page,
         has_previous_page=after is not None,
-        start_cursor=encode_cursor(rows[0].pk) if rows else None,
-        end_cursor=encode_cursor(rows[-1].pk) if rows else None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
     )
-    return rows, page_info
+    return list(zip(rows, cursors, strict=True)), page_info
 
 
 NodeT = TypeVar("NodeT")
@@ -81,5 +91,5 @@ class Connection(Generic[NodeT]):
     @classmethod
     def page(cls, queryset: QuerySet, *, first: int | None, after: str | None) -> "Connection":
         rows, page_info = keyset_page(queryset, first=first, after=after)
-        edges = [Edge(cursor=encode_cursor(row.pk), node=row) for row in rows]
+        edges = [Edge(cursor=cursor, node=row) for row, cursor in rows]
         return cls(edges=edges, page_info=page_info, queryset=queryset)

@@ -165,6 +165,21 @@ class Transaction(AppendOnlyModel):
         return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.status})"
 
 
+class TransactionParty(AppendOnlyModel):
+    """A wallet in whose history a transaction appears: the initiator's always, the other side's once it succeeded.
+
+    One indexed (wallet, transaction) row per viewer lets a history page be an
+    index range scan however long the history or the whole ledger grows.
+    """
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="parties")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "transaction parties"
+        constraints = [models.UniqueConstraint(fields=["wallet", "transaction"], name="one_history_row_per_wallet")]
+
+
 class LedgerEntry(AppendOnlyModel):
     class Direction(models.TextChoices):
         DEBIT = "DEBIT", "Debit"

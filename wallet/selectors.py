@@ -3,7 +3,7 @@
 from datetime import datetime, time
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from wallet.models import LedgerEntry, Transaction, User, Wallet
@@ -45,9 +45,8 @@ def _viewer_entries(wallet: Wallet, prefix: str = "") -> Prefetch:
 def transactions_for_user(*, user: User, kind: str | None = None, status: str | None = None) -> QuerySet[Transaction]:
     """Newest first: what the user initiated, and what reached their wallet."""
     wallet = wallet_for_user(user=user)
-    queryset = Transaction.objects.filter(
-        Q(initiator=user) | Q(receiver_wallet=wallet, status=Transaction.Status.SUCCESS)
-    )
+    # Ordered by the history row's own column, so a keyset page is a range scan of its index.
+    queryset = Transaction.objects.filter(parties__wallet=wallet).annotate(history_id=F("parties__transaction_id"))
     if kind is not None:
         queryset = queryset.filter(kind=kind)
     if status is not None:
@@ -55,7 +54,7 @@ def transactions_for_user(*, user: User, kind: str | None = None, status: str | 
     return (
         queryset.select_related("initiator", "sender_wallet__user", "receiver_wallet__user")
         .prefetch_related(_viewer_entries(wallet))
-        .order_by("-id")
+        .order_by("-history_id")
     )
 
 

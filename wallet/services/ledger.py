@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from wallet import selectors
 from wallet.errors import FAILURE_MESSAGES, ErrorCode, WalletError
-from wallet.models import LedgerEntry, OutboxEvent, Transaction, User, Wallet
+from wallet.models import LedgerEntry, OutboxEvent, Transaction, TransactionParty, User, Wallet
 from wallet.money import to_minor_units
 from wallet.validation import (
     clean_amount,
@@ -233,6 +233,7 @@ def _execute(movement: _Movement) -> MovementResult:
             created_at=timezone.now(),
         )
         entries = [] if refusal else _post(txn, sender=sender, receiver=receiver)
+        _record_parties(txn, initiator_wallet=locked[movement.initiator_wallet.pk], entries=entries)
         _record_event(txn, entries)
     return MovementResult(transaction=txn, wallet=locked[movement.initiator_wallet.pk], replayed=False)
 
@@ -292,6 +293,16 @@ def _post(txn: Transaction, *, sender: Wallet, receiver: Wallet) -> list[LedgerE
                 created_at=txn.created_at,
             ),
         ]
+    )
+
+
+def _record_parties(txn: Transaction, *, initiator_wallet: Wallet, entries: list[LedgerEntry]) -> None:
+    """The initiator sees every attempt; the customer wallets it moved money in see its success."""
+    wallet_ids = {initiator_wallet.pk} | {
+        entry.wallet_id for entry in entries if entry.wallet.kind == Wallet.Kind.CUSTOMER
+    }
+    TransactionParty.objects.bulk_create(
+        [TransactionParty(transaction=txn, wallet_id=wallet_id) for wallet_id in sorted(wallet_ids)]
     )
 
 
