@@ -2,7 +2,9 @@ from decimal import Decimal
 
 import strawberry
 from django.conf import settings
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.utils.logging import StrawberryLogger
 
@@ -17,6 +19,14 @@ def is_introspection(context) -> bool:
     # Introspection's depth is fixed by the schema, not by the client; GraphiQL
     # and codegen need it whole.
     return context.field_name.startswith("__")
+
+
+# Built once: the validation cache keys on the rule classes, so fresh classes
+# per request (as QueryDepthLimiter/MaxAliasesLimiter make) would never hit it.
+DOCUMENT_LIMITS = [
+    max_depth_rule(settings.GRAPHQL_MAX_DEPTH, is_introspection),
+    max_aliases_rule(settings.GRAPHQL_MAX_ALIASES),
+]
 
 
 class WalletSchema(strawberry.Schema):
@@ -36,8 +46,10 @@ schema = WalletSchema(
     # Factories, so that each request gets fresh extension instances.
     extensions=[
         MaskUnexpectedErrors,
-        lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH, should_ignore=is_introspection),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        # Clients send the same few documents over and over: parse and validate each once.
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: AddValidationRules(DOCUMENT_LIMITS),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
     ],
 )

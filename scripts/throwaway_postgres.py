@@ -55,6 +55,8 @@ def start(directory: Path, *, durable: bool = False) -> str:
         raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) were not found")
     directory.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
+        # The server account must be able to reach the directory: give it one
+        # of its own, e.g. a fresh tempfile.mkdtemp(), not one inside root's.
         account = pwd.getpwnam(SERVER_ACCOUNT)
         os.chown(directory, account.pw_uid, account.pw_gid)
     data = directory / "data"

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from wallet import selectors
 from wallet.models import LedgerEntry, Transaction, Wallet
-from wallet.money import from_minor_units
+from wallet.money import zero
 
 
 @dataclass
@@ -16,7 +16,7 @@ class LedgerReport:
     wallet_count: int = 0
     transaction_count: int = 0
     entry_count: int = 0
-    ledger_sum: Decimal = field(default_factory=lambda: from_minor_units(0))
+    ledger_sum: Decimal = field(default_factory=zero)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -26,7 +26,7 @@ class LedgerReport:
 
 def audit_ledger(*, max_problems_per_check: int = 100) -> LedgerReport:
     report = LedgerReport()
-    zero = from_minor_units(0)
+    nothing = zero()
     limit = max_problems_per_check
 
     wallets = Wallet.objects.annotate(entry_sum=Sum("entries__delta")).filter(
@@ -36,7 +36,7 @@ def audit_ledger(*, max_problems_per_check: int = 100) -> LedgerReport:
         | Q(kind=Wallet.Kind.CUSTOMER, entry_sum__lt=0)
     )
     for wallet in wallets.order_by("id")[:limit]:
-        computed = wallet.entry_sum if wallet.entry_sum is not None else zero
+        computed = wallet.entry_sum if wallet.entry_sum is not None else nothing
         report.problems.append(
             f"wallet {wallet.pk} ({wallet.kind}): cached balance {wallet.balance}, sum of entries {computed}"
         )
@@ -59,7 +59,7 @@ def audit_ledger(*, max_problems_per_check: int = 100) -> LedgerReport:
         .values_list("sender_wallet_id", "total")
     )
     for wallet in Wallet.objects.filter(Q(pk__in=sent_today.keys()) | Q(spent_on=timezone.localdate())):
-        counted, recorded = selectors.transferred_today(wallet=wallet), sent_today.get(wallet.pk, zero)
+        counted, recorded = selectors.transferred_today(wallet=wallet), sent_today.get(wallet.pk, nothing)
         if counted != recorded:
             report.problems.append(f"wallet {wallet.pk}: counts {counted} sent today, its transactions say {recorded}")
 
@@ -77,7 +77,7 @@ def audit_ledger(*, max_problems_per_check: int = 100) -> LedgerReport:
     report.transaction_count = Transaction.objects.count()
     report.entry_count = LedgerEntry.objects.count()
     total = LedgerEntry.objects.aggregate(total=Sum("delta"))["total"]
-    report.ledger_sum = total if total is not None else zero
+    report.ledger_sum = total if total is not None else nothing
     if report.ledger_sum != 0:
         report.problems.append(f"the whole ledger sums to {report.ledger_sum}, not 0")
     return report

@@ -9,12 +9,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from wallet.fields import MoneyField
+from wallet.money import zero
 
 
 class UserManager(DjangoUserManager):
     def get_by_natural_key(self, username):
         # Usernames are unique case-insensitively, so "Alice" cannot impersonate "alice".
-        return self.get(username__iexact=username)
+        # The wallet comes along: nearly every authenticated request needs it.
+        return self.select_related("wallet").get(username__iexact=username)
 
 
 class User(AbstractUser):
@@ -52,12 +54,12 @@ class Wallet(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CUSTOMER)
     currency = models.CharField(max_length=3, default=default_currency)
     # A cache of the sum of this wallet's entries, written only by the ledger service.
-    balance = MoneyField(default=0)
+    balance = MoneyField(default=zero)
     daily_transfer_limit = MoneyField(default=default_daily_transfer_limit)
     # What the wallet has sent toward its daily limit on the day `spent_on` (in
     # TIME_ZONE). Kept by the ledger service under the wallet's lock, so the
     # limit check costs O(1) however busy the wallet is; verify_ledger recomputes it.
-    spent_today = MoneyField(default=0)
+    spent_today = MoneyField(default=zero)
     spent_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

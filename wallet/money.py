@@ -22,4 +22,10 @@ def to_minor_units(amount: Decimal) -> int:
 
 
 def from_minor_units(minor: int) -> Decimal:
-    return Decimal(minor).scaleb(-currency_places()).quantize(quantum())
+    # scaleb keeps the exponent, so the result already has exactly the currency's places.
+    return Decimal(int(minor)).scaleb(-currency_places())
+
+
+def zero() -> Decimal:
+    """0 with the currency's places ("0.00"): the default of every money column."""
+    return from_minor_units(0)

@@ -7,11 +7,11 @@ from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from wallet.models import LedgerEntry, Transaction, User, Wallet
-from wallet.money import from_minor_units
+from wallet.money import zero
 
 
 def wallet_for_user(*, user: User) -> Wallet:
-    return Wallet.objects.get(user=user)
+    return user.wallet  # loaded with the user when it was authenticated
 
 
 def start_of_today() -> datetime:
@@ -23,7 +23,7 @@ def transferred_today(*, wallet: Wallet) -> Decimal:
     """What the wallet sent today in movements that count toward its daily limit."""
     if wallet.spent_on == timezone.localdate():
         return wallet.spent_today
-    return from_minor_units(0)
+    return zero()
 
 
 def outgoing_since(*, since: datetime) -> QuerySet[Transaction]:
@@ -31,6 +31,24 @@ def outgoing_since(*, since: datetime) -> QuerySet[Transaction]:
     return Transaction.objects.filter(
         status=Transaction.Status.SUCCESS, kind__in=Transaction.OUTGOING_KINDS, created_at__gte=since
     )
+
+
+# What a history row shows: the transaction's own columns and, of each side, only the username.
+TRANSACTION_FIELDS = (
+    "id",
+    "kind",
+    "status",
+    "amount",
+    "currency",
+    "initiator_id",
+    "sender_wallet_id",
+    "receiver_wallet_id",
+    "idempotency_key",
+    "failure_code",
+    "note",
+    "created_at",
+)
+PARTY_FIELDS = ("sender_wallet__user__username", "receiver_wallet__user__username")
 
 
 def _viewer_entries(wallet: Wallet, prefix: str = "") -> Prefetch:
@@ -52,7 +70,8 @@ def transactions_for_user(*, user: User, kind: str | None = None, status: str | 
     if status is not None:
         queryset = queryset.filter(status=status)
     return (
-        queryset.select_related("initiator", "sender_wallet__user", "receiver_wallet__user")
+        queryset.select_related("sender_wallet__user", "receiver_wallet__user")
+        .only(*TRANSACTION_FIELDS, *PARTY_FIELDS)
         .prefetch_related(_viewer_entries(wallet))
         .order_by("-history_id")
     )
@@ -66,8 +85,15 @@ def ledger_entries_for_user(*, user: User) -> QuerySet[LedgerEntry]:
     wallet = wallet_for_user(user=user)
     return (
         LedgerEntry.objects.filter(wallet=wallet)
-        .select_related(
-            "transaction__initiator", "transaction__sender_wallet__user", "transaction__receiver_wallet__user"
+        .select_related("transaction__sender_wallet__user", "transaction__receiver_wallet__user")
+        .only(
+            "id",
+            "wallet_id",
+            "delta",
+            "balance_after",
+            "created_at",
+            "transaction_id",
+            *(f"transaction__{field}" for field in (*TRANSACTION_FIELDS, *PARTY_FIELDS)),
         )
         .prefetch_related(_viewer_entries(wallet, prefix="transaction__"))
         .order_by("-id")

@@ -2,9 +2,11 @@
 
 Every movement follows one path (`_execute`): validate and resolve everything
 possible without locks, then in one database transaction lock every wallet it
-touches in ascending id order, re-check the idempotency key under the lock,
-check balance and daily limit on the locked rows, and write the transaction,
-its entries, the new cached balances and one outbox event together.
+touches in ascending id order, check balance and daily limit on the locked
+rows, and write the transaction, its entries, the new cached balances, its
+history rows and one outbox event together. The transaction's unique
+(initiator, idempotency key) makes a repeated key fail that write, and the
+request then replays the stored outcome instead.
 """
 
 import hashlib
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import IntegrityError
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
@@ -196,45 +199,43 @@ def _system_wallet(kind: str) -> Wallet:
 
 
 def _execute(movement: _Movement) -> MovementResult:
-    # Fast path: a retry of a finished request needs no lock.
-    replay = _replay(movement)
-    if replay is not None:
-        return replay
-
     wallet_ids = sorted(
         {movement.initiator_wallet.pk, movement.sender_wallet.pk}
         | ({movement.receiver_wallet.pk} if movement.receiver_wallet is not None else set())
     )
-    with db_transaction.atomic():
-        locked = {
-            wallet.pk: wallet for wallet in Wallet.objects.select_for_update().filter(pk__in=wallet_ids).order_by("pk")
-        }
-        # Holding the initiator's lock, a concurrent request with the same key
-        # has either committed (and we replay it) or not started its write.
+    try:
+        with db_transaction.atomic():
+            locked = {
+                wallet.pk: wallet
+                for wallet in Wallet.objects.select_for_update().filter(pk__in=wallet_ids).order_by("pk")
+            }
+            sender = locked[movement.sender_wallet.pk]
+            receiver = locked[movement.receiver_wallet.pk] if movement.receiver_wallet is not None else None
+            refusal = movement.refusal or _refusal_under_lock(movement, sender, receiver)
+            # The unique (initiator, idempotency_key) constraint is the idempotency check:
+            # a retry, or a twin that committed while this one waited for the lock, fails here.
+            txn = Transaction.objects.create(
+                kind=movement.kind,
+                status=Transaction.Status.FAILED if refusal else Transaction.Status.SUCCESS,
+                amount=movement.amount,
+                currency=sender.currency,
+                initiator=movement.initiator,
+                sender_wallet=sender,
+                receiver_wallet=receiver,
+                idempotency_key=movement.idempotency_key,
+                request_fingerprint=movement.fingerprint,
+                failure_code=refusal.value if refusal else "",
+                note=movement.note,
+                created_at=timezone.now(),
+            )
+            entries = [] if refusal else _post(txn, sender=sender, receiver=receiver)
+            _record_parties(txn, initiator_wallet=locked[movement.initiator_wallet.pk], entries=entries)
+            _record_event(txn, entries)
+    except IntegrityError:
         replay = _replay(movement)
-        if replay is not None:
-            return replay
-
-        sender = locked[movement.sender_wallet.pk]
-        receiver = locked[movement.receiver_wallet.pk] if movement.receiver_wallet is not None else None
-        refusal = movement.refusal or _refusal_under_lock(movement, sender, receiver)
-        txn = Transaction.objects.create(
-            kind=movement.kind,
-            status=Transaction.Status.FAILED if refusal else Transaction.Status.SUCCESS,
-            amount=movement.amount,
-            currency=sender.currency,
-            initiator=movement.initiator,
-            sender_wallet=sender,
-            receiver_wallet=receiver,
-            idempotency_key=movement.idempotency_key,
-            request_fingerprint=movement.fingerprint,
-            failure_code=refusal.value if refusal else "",
-            note=movement.note,
-            created_at=timezone.now(),
-        )
-        entries = [] if refusal else _post(txn, sender=sender, receiver=receiver)
-        _record_parties(txn, initiator_wallet=locked[movement.initiator_wallet.pk], entries=entries)
-        _record_event(txn, entries)
+        if replay is None:
+            raise
+        return replay
     return MovementResult(transaction=txn, wallet=locked[movement.initiator_wallet.pk], replayed=False)
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: the service's transfer throughput and latency beside PostgreSQL's own limit (pgbench)."""

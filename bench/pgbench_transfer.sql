@@ -1,0 +1,29 @@
+-- The service's transfer as plain SQL: the database's own limit for the same work.
+-- Variables: :first_wallet, :last_wallet (customer wallets), :hot_wallet (0 = spread, else the payer).
+\set receiver random(:first_wallet, :last_wallet)
+\if :hot_wallet > 0
+\set payer :hot_wallet
+\else
+\set payer random(:first_wallet, :last_wallet)
+\endif
+\if :payer = :receiver
+\set receiver :first_wallet + (:receiver - :first_wallet + 1) % (:last_wallet - :first_wallet + 1)
+\endif
+\set low least(:payer, :receiver)
+\set high greatest(:payer, :receiver)
+BEGIN;
+SELECT id FROM wallet_wallet WHERE id IN (:low, :high) ORDER BY id FOR UPDATE;
+INSERT INTO wallet_transaction (kind, status, amount, currency, initiator_id, sender_wallet_id, receiver_wallet_id,
+    idempotency_key, request_fingerprint, failure_code, note, created_at)
+    SELECT 'TRANSFER', 'SUCCESS', 1, 'USD', user_id, :payer, :receiver, 'pgbench-' || gen_random_uuid(), 'pgbench', '', '', now()
+    FROM wallet_wallet WHERE id = :payer
+    RETURNING id AS txn \gset
+UPDATE wallet_wallet SET balance = balance - 1, spent_today = spent_today + 1, spent_on = current_date
+    WHERE id = :payer RETURNING balance AS payer_balance \gset
+UPDATE wallet_wallet SET balance = balance + 1 WHERE id = :receiver RETURNING balance AS receiver_balance \gset
+INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, delta, balance_after, created_at)
+    VALUES (:txn, :payer, -1, :payer_balance, now()), (:txn, :receiver, 1, :receiver_balance, now());
+INSERT INTO wallet_transactionparty (transaction_id, wallet_id) VALUES (:txn, :payer), (:txn, :receiver);
+INSERT INTO wallet_outboxevent (event_id, event_type, transaction_id, payload, created_at)
+    VALUES (gen_random_uuid(), 'transaction.succeeded', :txn, '{"pgbench": true}', now());
+COMMIT;
