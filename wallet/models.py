@@ -13,10 +13,17 @@ from wallet.money import zero
 
 
 class UserManager(DjangoUserManager):
+    def with_username(self, username: str) -> models.QuerySet:
+        """Usernames are unique case-insensitively, so "Alice" cannot impersonate "alice".
+
+        Compared as LOWER(username), the expression of the unique index; Django's
+        `iexact` compares UPPER() on PostgreSQL, which no index serves.
+        """
+        return self.alias(username_lower=Lower("username")).filter(username_lower=username.lower())
+
     def get_by_natural_key(self, username):
-        # Usernames are unique case-insensitively, so "Alice" cannot impersonate "alice".
         # The wallet comes along: nearly every authenticated request needs it.
-        return self.select_related("wallet").get(username__iexact=username)
+        return self.with_username(username).select_related("wallet").get()
 
 
 class User(AbstractUser):

@@ -113,7 +113,7 @@ def viewer_entries_of(*, transaction: Transaction, user: User) -> list[LedgerEnt
 
 
 def active_user_by_username(username: str) -> User | None:
-    return User.objects.filter(username__iexact=username, is_active=True).select_related("wallet").first()
+    return User.objects.with_username(username).filter(is_active=True).select_related("wallet").first()
 
 
 def active_user_by_mobile_number(mobile_number: str) -> User | None:

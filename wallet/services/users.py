@@ -20,7 +20,7 @@ def user_register(*, username: str, password: str, mobile_number: str | None = N
     except ValidationError as exc:
         errors.append(WalletError(ErrorCode.INVALID_INPUT, " ".join(exc.messages), field="username"))
     else:
-        if User.objects.filter(username__iexact=username).exists():
+        if User.objects.with_username(username).exists():
             errors.append(WalletError(ErrorCode.USERNAME_TAKEN, "This username is taken.", field="username"))
 
     normalized_mobile = None
@@ -47,7 +47,7 @@ def user_register(*, username: str, password: str, mobile_number: str | None = N
             Wallet.objects.create(user=user)
     except IntegrityError:
         # Lost a race with a concurrent registration of the same name or number.
-        if User.objects.filter(username__iexact=username).exists():
+        if User.objects.with_username(username).exists():
             raise ValidationFailed(
                 [WalletError(ErrorCode.USERNAME_TAKEN, "This username is taken.", field="username")]
             ) from None
