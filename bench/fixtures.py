@@ -51,6 +51,9 @@ def _apply_plan(cursor) -> None:
 
         UPDATE wallet_wallet w SET balance = w.balance + d.total
         FROM (SELECT wallet, sum(delta) AS total FROM legs GROUP BY wallet) d WHERE w.id = d.wallet;
+
+        DROP TABLE plan, legs;
+        SET LOCAL session_replication_role = DEFAULT;
         """
     )
 

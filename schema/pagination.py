@@ -43,7 +43,12 @@ def page_size(first: int | None) -> int:
 
 
 def keyset_field(queryset: QuerySet) -> str:
-    """The queryset's one ordering field, which must be descending and unique (an id)."""
+    """The queryset's one ordering field: descending, and holding each row's primary key.
+
+    It may be the pk itself ("-id") or the same id read from a joined table
+    ("-history_id", the history row's transaction_id), so that the page is a
+    range scan of that table's index.
+    """
     ordering = queryset.query.order_by
     if len(ordering) != 1 or not ordering[0].startswith("-"):
         raise ValueError(f"keyset pagination needs one descending unique ordering, not {ordering}")
@@ -55,7 +60,10 @@ def keyset_page(queryset: QuerySet, *, first: int | None, after: str | None) -> 
     size = page_size(first)
     key = keyset_field(queryset)
     if after is not None:
-        queryset = queryset.filter(**{f"{key}__lt": decode_cursor(after)})
+        before = decode_cursor(after)
+        # Bounding the pk too lets PostgreSQL bound both sides of a join (it
+        # does not carry an inequality across a join condition).
+        queryset = queryset.filter(**{f"{key}__lt": before, "pk__lt": before})
     rows = list(queryset[: size + 1])
     has_next_page = len(rows) > size
     rows = rows[:size]
