@@ -4,6 +4,7 @@ from strawberry.types import Info
 
 from schema.pagination import Connection
 from schema.permissions import IsAuthenticated, viewer
+from schema.selection import selected_names
 from schema.types import (
     LedgerEntryNode,
     TransactionKind,
@@ -69,10 +70,13 @@ class Query:
         kind: TransactionKind | None = None,
         status: TransactionStatus | None = None,
     ) -> Connection[TransactionNode]:
+        shown = selected_names(info, "edges", "node")
         queryset = selectors.transactions_for_user(
             user=viewer(info),
             kind=kind.value if kind else None,
             status=status.value if status else None,
+            with_parties=bool(shown & {"sender", "receiver"}),
+            with_entries="entries" in shown,
         )
         return Connection.page(queryset, first=first, after=after)
 

@@ -32,8 +32,15 @@ class EntryDirection(Enum):
     CREDIT = "CREDIT"
 
 
+def _primary_key(cls, root, *, info) -> str:
+    # The model's pk as the node id, read directly: strawberry-django's generic
+    # resolver re-evaluates type annotations on every call.
+    return str(root.pk)
+
+
 @strawberry_django.type(models.Wallet, name="Wallet")
 class WalletNode(relay.Node):
+    resolve_id = classmethod(_primary_key)
     currency: str
     balance: Decimal
     daily_transfer_limit: Decimal
@@ -45,6 +52,8 @@ class WalletNode(relay.Node):
 
 @strawberry_django.type(models.User, name="User")
 class UserNode(relay.Node):
+    resolve_id = classmethod(_primary_key)
+
     username: str
     mobile_number: str | None
 
@@ -66,6 +75,8 @@ def _party(wallet: models.Wallet | None) -> Party | None:
 
 @strawberry_django.type(models.Transaction, name="Transaction")
 class TransactionNode(relay.Node):
+    resolve_id = classmethod(_primary_key)
+
     amount: Decimal
     currency: str
     note: str
@@ -102,6 +113,8 @@ class TransactionNode(relay.Node):
 
 @strawberry_django.type(models.LedgerEntry, name="LedgerEntry")
 class LedgerEntryNode(relay.Node):
+    resolve_id = classmethod(_primary_key)
+
     amount: Decimal
     balance_after: Decimal
     created_at: datetime

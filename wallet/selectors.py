@@ -60,8 +60,19 @@ def _viewer_entries(wallet: Wallet, prefix: str = "") -> Prefetch:
     )
 
 
-def transactions_for_user(*, user: User, kind: str | None = None, status: str | None = None) -> QuerySet[Transaction]:
-    """Newest first: what the user initiated, and what reached their wallet."""
+def transactions_for_user(
+    *,
+    user: User,
+    kind: str | None = None,
+    status: str | None = None,
+    with_parties: bool = True,
+    with_entries: bool = True,
+) -> QuerySet[Transaction]:
+    """Newest first: what the user initiated, and what reached their wallet.
+
+    `with_parties` joins the sender's and receiver's usernames; `with_entries`
+    prefetches the viewer's entries. Callers that show neither can skip them.
+    """
     wallet = wallet_for_user(user=user)
     # Ordered by the history row's own column, so a keyset page is a range scan of its index.
     queryset = Transaction.objects.filter(parties__wallet=wallet).annotate(history_id=F("parties__transaction_id"))
@@ -69,12 +80,15 @@ def transactions_for_user(*, user: User, kind: str | None = None, status: str | 
         queryset = queryset.filter(kind=kind)
     if status is not None:
         queryset = queryset.filter(status=status)
-    return (
-        queryset.select_related("sender_wallet__user", "receiver_wallet__user")
-        .only(*TRANSACTION_FIELDS, *PARTY_FIELDS)
-        .prefetch_related(_viewer_entries(wallet))
-        .order_by("-history_id")
-    )
+    if with_parties:
+        queryset = queryset.select_related("sender_wallet__user", "receiver_wallet__user").only(
+            *TRANSACTION_FIELDS, *PARTY_FIELDS
+        )
+    else:
+        queryset = queryset.only(*TRANSACTION_FIELDS)
+    if with_entries:
+        queryset = queryset.prefetch_related(_viewer_entries(wallet))
+    return queryset.order_by("-history_id")
 
 
 def transaction_for_user(*, user: User, transaction_id: int) -> Transaction | None:

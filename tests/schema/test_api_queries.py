@@ -189,3 +189,37 @@ def test_the_number_of_queries_does_not_grow_with_the_page_size(alice, bob, fund
     token = token_for(alice)
 
     assert _query_count(token, 2) == _query_count(token, 30)
+
+
+HISTORY_WITH_FRAGMENT = """
+fragment Row on Transaction { amount sender { username } entries { direction amount } }
+query { transactions(first: 5) { edges { node { id ...Row } } } }
+"""
+HISTORY_MINIMAL = "query { transactions(first: 30) { edges { node { id amount status } } } }"
+
+
+def test_fields_asked_for_through_fragments_are_loaded(as_alice, alice, bob, fund):
+    fund(alice, "10.00")
+    send(alice, "bob", "3", "ok")
+
+    node = as_alice.execute(HISTORY_WITH_FRAGMENT)["transactions"]["edges"][0]["node"]
+
+    assert node["sender"] == {"username": "alice"}
+    assert node["entries"] == [{"direction": "DEBIT", "amount": "3.00"}]
+
+
+def test_a_history_page_without_parties_or_entries_skips_their_queries(alice, bob, fund, token_for):
+    fund(alice, "100.00")
+    for i in range(30):
+        send(alice, "bob", "1", f"t{i}")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(alice)}")
+
+    def count(document: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            body = client.post("/graphql/", {"query": document}, content_type="application/json").json()
+        assert "errors" not in body
+        return len(queries)
+
+    minimal = count(HISTORY_MINIMAL)
+    full = count("query { transactions(first: 30) { edges { node { id sender { username } entries { id } } } } }")
+    assert minimal == full - 1  # the entries prefetch is the only extra query; parties ride on the same join
