@@ -70,10 +70,12 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
+    def worker_pids(self) -> list[str]:
+        return Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+
     def worker_peak_rss_mib(self) -> list[float]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         peaks = []
-        for pid in children:
+        for pid in self.worker_pids():
             status = Path(f"/proc/{pid}/status").read_text()
             peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
         return peaks
@@ -81,6 +83,23 @@ class Server:
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=30)
+
+
+def cpu_seconds(pids: list[str]) -> float:
+    """User + system CPU time of live processes, from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids(pg_dir: Path) -> list[str]:
+    postmaster = (pg_dir / "data" / "postmaster.pid").read_text().split()[0]
+    return [postmaster, *Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()]
 
 
 def run_load(spec: dict, workdir: Path) -> subprocess.Popen:
@@ -173,7 +192,6 @@ def main() -> None:
     env = {
         **os.environ,
         "DATABASE_URL": pg_url,
-        "DATABASE_CONN_MAX_AGE": "600",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -187,7 +205,7 @@ def main() -> None:
 
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
         django.setup()
-        report = run_benchmark(args, clients, tiers, workdir, pg_url, env)
+        report = run_benchmark(args, clients, tiers, workdir, pg_url, pg_dir, env)
     finally:
         throwaway_postgres.stop(pg_dir)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -198,7 +216,7 @@ def main() -> None:
     log(f"report written to {args.out}")
 
 
-def run_benchmark(args, clients, tiers, workdir, pg_url, env) -> dict:
+def run_benchmark(args, clients, tiers, workdir, pg_url, pg_dir, env) -> dict:
     from graphql_jwt.shortcuts import get_token
 
     from bench import fixtures
@@ -238,6 +256,7 @@ def run_benchmark(args, clients, tiers, workdir, pg_url, env) -> dict:
         log(f"seeding {args.wallets:,} funded wallets and a hot merchant wallet")
         fixtures.create_funded_users(prefix="user", count=args.wallets, balance_minor=1_000_000, password=PASSWORD)
         fixtures.create_funded_users(prefix="merchant", count=1, balance_minor=10**12, password=PASSWORD)
+        fixtures.vacuum_analyze()  # so autovacuum of the bulk load does not run during the measurements
         customers = list(
             User.objects.filter(username__startswith="user").order_by("id").values_list("username", flat=True)
         )
@@ -265,7 +284,15 @@ def run_benchmark(args, clients, tiers, workdir, pg_url, env) -> dict:
         report["limit"] = {"spread": [], "hot": []}
         for concurrency in clients:
             for mode, hot_wallet in (("spread", 0), ("hot", merchant.wallet.pk)):
+                server_cpu, database_cpu = cpu_seconds(server.worker_pids()), cpu_seconds(postgres_pids(pg_dir))
                 result = load_result(run_load(spec(mode, concurrency), workdir))
+                # Where the two cores went, per transfer (including the warm-up's share).
+                done = result["completed"] * (1 + 1 / args.duration)
+                result["cpu_ms_per_transfer"] = {
+                    "server": round(1000 * (cpu_seconds(server.worker_pids()) - server_cpu) / done, 2),
+                    "postgres": round(1000 * (cpu_seconds(postgres_pids(pg_dir)) - database_cpu) / done, 2),
+                    "load_generator": round(1000 * result.pop("cpu_s") / done, 2),
+                }
                 report["scenarios"][mode].append(result)
                 limit = pgbench(
                     pg_url,
@@ -335,6 +362,14 @@ def print_table(report: dict) -> None:
             print(row(mode, result, f"{limit['per_second']:>9} ({result['percent_of_limit']}%)"))
     for result in report["scenarios"]["reads"]:
         print(row("reads", result, f"with {result['background_transfers']['per_second']}/s transfers running"))
+    print()
+    print("CPU ms per transfer (server workers / PostgreSQL / load generator), two cores shared by all three")
+    for mode in ("spread", "hot"):
+        for result in report["scenarios"][mode]:
+            cpu = result["cpu_ms_per_transfer"]
+            print(
+                f"{mode:<8} {result['concurrency']:>7}   {cpu['server']} / {cpu['postgres']} / {cpu['load_generator']}"
+            )
     print()
     print("history: transactions(first: 50)   first page p50/p95 ms   deep page p50/p95 ms")
     for entry in report["history"]:

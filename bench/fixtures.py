@@ -120,3 +120,8 @@ def grow_history(*, one_wallet: Wallet, other_wallet: Wallet, total_entries: int
         _apply_plan(cursor)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+def vacuum_analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")

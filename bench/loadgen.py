@@ -93,6 +93,7 @@ async def run(spec: dict) -> dict:
         "p50_ms": _ms(percentile(latencies, 0.50)),
         "p95_ms": _ms(percentile(latencies, 0.95)),
         "p99_ms": _ms(percentile(latencies, 0.99)),
+        "cpu_s": time.process_time(),
     }
 
 
