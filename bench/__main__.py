@@ -85,16 +85,21 @@ class Server:
         self.process.wait(timeout=30)
 
 
-def cpu_seconds(pids: list[str]) -> float:
-    """User + system CPU time of live processes, from /proc."""
-    total = 0
+def cpu_by_pid(pids: list[str]) -> dict[str, float]:
+    """User + system CPU seconds of each live process, from /proc."""
+    seconds = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return seconds
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float]) -> float:
+    """CPU spent between two samples by the processes alive at the second (new ones count whole)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def postgres_pids(pg_dir: Path) -> list[str]:
@@ -284,13 +289,15 @@ def run_benchmark(args, clients, tiers, workdir, pg_url, pg_dir, env) -> dict:
         report["limit"] = {"spread": [], "hot": []}
         for concurrency in clients:
             for mode, hot_wallet in (("spread", 0), ("hot", merchant.wallet.pk)):
-                server_cpu, database_cpu = cpu_seconds(server.worker_pids()), cpu_seconds(postgres_pids(pg_dir))
+                server_cpu, database_cpu = cpu_by_pid(server.worker_pids()), cpu_by_pid(postgres_pids(pg_dir))
                 result = load_result(run_load(spec(mode, concurrency), workdir))
                 # Where the two cores went, per transfer (including the warm-up's share).
                 done = result["completed"] * (1 + 1 / args.duration)
+                server_used = cpu_used(server_cpu, cpu_by_pid(server.worker_pids()))
+                database_used = cpu_used(database_cpu, cpu_by_pid(postgres_pids(pg_dir)))
                 result["cpu_ms_per_transfer"] = {
-                    "server": round(1000 * (cpu_seconds(server.worker_pids()) - server_cpu) / done, 2),
-                    "postgres": round(1000 * (cpu_seconds(postgres_pids(pg_dir)) - database_cpu) / done, 2),
+                    "server": round(1000 * server_used / done, 2),
+                    "postgres": round(1000 * database_used / done, 2),
                     "load_generator": round(1000 * result.pop("cpu_s") / done, 2),
                 }
                 report["scenarios"][mode].append(result)
