@@ -1,4 +1,4 @@
-"""The load generator: a separate process of fixed-concurrency GraphQL clients over HTTP (httpx, asyncio).
+"""The load generator: a separate process of fixed-concurrency GraphQL clients over HTTP (aiohttp, asyncio).
 
     python -m bench.loadgen SPEC.json OUT.json
 
@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 
-import httpx
+import aiohttp
 
 TRANSFER = (
     "mutation Transfer($input: TransferInput!) {"
@@ -60,15 +60,17 @@ def succeeded(mode: str, body: dict) -> bool:
 
 async def client(spec: dict, seed: int, start: float, stop: float, stats: dict) -> None:
     rng = random.Random(seed)
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as http:
+    connector = aiohttp.TCPConnector(limit=1)  # one keep-alive connection per client
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
         while (now := time.perf_counter()) < stop:
             payload, token = build_request(spec, rng)
             began = time.perf_counter()
             try:
-                response = await http.post(spec["url"], json=payload, headers={"Authorization": f"Bearer {token}"})
-                ok = response.status_code == 200 and succeeded(spec["mode"], response.json())
-            except (httpx.HTTPError, ValueError):
+                async with http.post(
+                    spec["url"], json=payload, headers={"Authorization": f"Bearer {token}"}
+                ) as response:
+                    ok = response.status == 200 and succeeded(spec["mode"], await response.json())
+            except (TimeoutError, aiohttp.ClientError, ValueError):
                 ok = False
             elapsed = time.perf_counter() - began
             if now >= start:
