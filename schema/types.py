@@ -4,6 +4,7 @@ from enum import Enum
 
 import strawberry
 import strawberry_django
+from django.utils import timezone
 from strawberry import relay
 from strawberry.types import Info
 
@@ -48,6 +49,12 @@ class WalletNode(relay.Node):
     @strawberry.field(description="Sent today (in the server's TIME_ZONE) by movements that count toward the limit.")
     def transferred_today(self) -> Decimal:
         return selectors.transferred_today(wallet=self)
+
+    @strawberry.field(description="The balance as it stood at a moment (after the last entry at or before it).")
+    def balance_at(self, at: datetime) -> Decimal:
+        # A moment without an offset is read in the server's TIME_ZONE.
+        moment = at if timezone.is_aware(at) else timezone.make_aware(at)
+        return selectors.balance_at(wallet=self, at=moment)
 
 
 @strawberry_django.type(models.User, name="User")

@@ -208,7 +208,11 @@ class LedgerEntry(AppendOnlyModel):
             models.CheckConstraint(condition=~Q(delta=0), name="entry_delta_not_zero"),
             models.UniqueConstraint(fields=["transaction", "wallet"], name="one_entry_per_wallet_per_transaction"),
         ]
-        indexes = [models.Index(fields=["wallet", "-id"], name="entry_wallet_history")]
+        indexes = [
+            models.Index(fields=["wallet", "-id"], name="entry_wallet_history"),
+            # The balance at a moment: the last entry at or before it.
+            models.Index(fields=["wallet", "created_at", "id"], name="entry_wallet_time"),
+        ]
 
     @property
     def direction(self) -> str:

@@ -26,6 +26,17 @@ def transferred_today(*, wallet: Wallet) -> Decimal:
     return zero()
 
 
+def balance_at(*, wallet: Wallet, at: datetime) -> Decimal:
+    """The wallet's balance at a moment: the balance after its last entry at or before it."""
+    last = (
+        LedgerEntry.objects.filter(wallet=wallet, created_at__lte=at)
+        .order_by("-created_at", "-id")
+        .values_list("balance_after", flat=True)
+        .first()
+    )
+    return last if last is not None else zero()
+
+
 def outgoing_since(*, since: datetime) -> QuerySet[Transaction]:
     """Successful movements since a moment that count toward their sender's daily limit."""
     return Transaction.objects.filter(

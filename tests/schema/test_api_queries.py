@@ -223,3 +223,16 @@ def test_a_history_page_without_parties_or_entries_skips_their_queries(alice, bo
     minimal = count(HISTORY_MINIMAL)
     full = count("query { transactions(first: 30) { edges { node { id sender { username } entries { id } } } } }")
     assert minimal == full - 1  # the entries prefetch is the only extra query; parties ride on the same join
+
+
+def test_balance_at_over_the_api(as_alice, alice, fund):
+    fund(alice, "10.00")
+    before = "2000-01-01T00:00:00+00:00"
+    later = "2999-01-01T00:00:00+00:00"
+
+    wallet = as_alice.execute(
+        "query($a: DateTime!, $b: DateTime!) { wallet { then: balanceAt(at: $a) now: balanceAt(at: $b) } }",
+        {"a": before, "b": later},
+    )["wallet"]
+
+    assert wallet == {"then": "0.00", "now": "10.00"}
