@@ -7,6 +7,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from schema.errors import UserError, user_error, user_errors
+from schema.ids import transaction_pk
 from schema.permissions import IsAuthenticated, viewer
 from schema.types import TransactionNode, UserNode, WalletNode
 from wallet import selectors, services
@@ -39,6 +40,13 @@ class PayByMobileInput:
     amount: Decimal
     idempotency_key: str
     note: str | None = None
+
+
+@strawberry.input
+class ReverseTransactionInput:
+    transaction_id: strawberry.ID = strawberry.field(description="A transfer or mobile payment you received.")
+    amount: Decimal | None = strawberry.field(default=None, description="Omit to return all that is left.")
+    idempotency_key: str
 
 
 @strawberry.input
@@ -75,6 +83,11 @@ class PayByMobilePayload(MovementPayload):
 
 @strawberry.type
 class WithdrawPayload(MovementPayload):
+    pass
+
+
+@strawberry.type
+class ReverseTransactionPayload(MovementPayload):
     pass
 
 
@@ -174,6 +187,21 @@ class Mutation:
             info,
             services.withdrawal_create,
             user=viewer(info),
+            amount=input.amount,
+            idempotency_key=input.idempotency_key,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Return money of a transfer or mobile payment you received, in full or in part, to its sender.",
+    )
+    def reverse_transaction(self, info: Info, input: ReverseTransactionInput) -> ReverseTransactionPayload:
+        return _movement(
+            ReverseTransactionPayload,
+            info,
+            services.reversal_create,
+            user=viewer(info),
+            transaction_id=transaction_pk(input.transaction_id),
             amount=input.amount,
             idempotency_key=input.idempotency_key,
         )

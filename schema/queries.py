@@ -2,6 +2,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from schema.ids import parse_global_id
 from schema.pagination import Connection
 from schema.permissions import IsAuthenticated, viewer
 from schema.selection import selected_names
@@ -17,20 +18,9 @@ from wallet import selectors
 from wallet.models import Transaction
 
 
-def _parse_global_id(value: str) -> tuple[str, int] | None:
-    """(type name, pk) of a global ID, or None for anything malformed."""
-    try:
-        global_id = relay.GlobalID.from_id(value)
-    except Exception:  # malformed base64 or shape: treated like a missing object
-        return None
-    if not global_id.node_id.isascii() or not global_id.node_id.isdigit():
-        return None
-    return global_id.type_name, int(global_id.node_id)
-
-
 def _viewers_object(info: Info, value: str):
     """The viewer's own object behind a global ID; others' objects look exactly like missing ones."""
-    parsed = _parse_global_id(value)
+    parsed = parse_global_id(value)
     if parsed is None:
         return None
     type_name, pk = parsed

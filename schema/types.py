@@ -1,6 +1,7 @@
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from typing import Optional
 
 import strawberry
 import strawberry_django
@@ -19,6 +20,7 @@ class TransactionKind(Enum):
     TRANSFER = "TRANSFER"
     PAY_BY_MOBILE = "PAY_BY_MOBILE"
     WITHDRAWAL = "WITHDRAWAL"
+    REVERSAL = "REVERSAL"
 
 
 @strawberry.enum(description="SUCCESS moved money; FAILED was refused for the reason in failureCode.")
@@ -112,6 +114,12 @@ class TransactionNode(relay.Node):
     @strawberry.field
     def receiver(self) -> Party | None:
         return _party(self.receiver_wallet)
+
+    @strawberry.field(description="For a reversal, the transaction it returns money of (if the viewer may see it).")
+    def original(self, info: Info) -> Optional["TransactionNode"]:
+        if self.original_id is None:
+            return None
+        return selectors.transaction_for_user(user=viewer(info), transaction_id=self.original_id)
 
     @strawberry.field(description="The viewer's own ledger entries in this transaction.")
     def entries(self, info: Info) -> list["LedgerEntryNode"]:

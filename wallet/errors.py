@@ -18,6 +18,9 @@ class ErrorCode(Enum):
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     INVALID_TOKEN = "INVALID_TOKEN"
     CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    TRANSACTION_NOT_FOUND = "TRANSACTION_NOT_FOUND"
+    NOT_REVERSIBLE = "NOT_REVERSIBLE"
+    REVERSAL_EXCEEDS_ORIGINAL = "REVERSAL_EXCEEDS_ORIGINAL"
 
 
 # The failure codes a movement can be recorded with (status FAILED). A replay
@@ -28,6 +31,7 @@ FAILURE_MESSAGES = {
     ErrorCode.RECEIVER_NOT_FOUND: "No wallet user matches this receiver.",
     ErrorCode.SELF_TRANSFER: "You cannot send money to your own wallet.",
     ErrorCode.CURRENCY_MISMATCH: "The receiving wallet holds a different currency.",
+    ErrorCode.REVERSAL_EXCEEDS_ORIGINAL: "Reversals of a transaction cannot add up to more than its amount.",
 }
 
 

@@ -123,13 +123,15 @@ class Transaction(AppendOnlyModel):
         TRANSFER = "TRANSFER", "Transfer"
         PAY_BY_MOBILE = "PAY_BY_MOBILE", "Pay by mobile"
         WITHDRAWAL = "WITHDRAWAL", "Withdrawal"
+        REVERSAL = "REVERSAL", "Reversal"
 
     class Status(models.TextChoices):
         SUCCESS = "SUCCESS", "Success"
         FAILED = "FAILED", "Failed"
 
-    # The kinds that spend from the initiator's wallet and count toward its daily limit.
-    OUTGOING_KINDS = (Kind.TRANSFER, Kind.PAY_BY_MOBILE, Kind.WITHDRAWAL)
+    # The kinds that take money out of a customer's wallet and count toward its daily limit.
+    OUTGOING_KINDS = (Kind.TRANSFER, Kind.PAY_BY_MOBILE, Kind.WITHDRAWAL, Kind.REVERSAL)
+    REVERSIBLE_KINDS = (Kind.TRANSFER, Kind.PAY_BY_MOBILE)
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=8, choices=Status.choices)
@@ -143,6 +145,8 @@ class Transaction(AppendOnlyModel):
     receiver_wallet = models.ForeignKey(
         Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="received_transactions"
     )
+    # The transaction this one acts on: the transfer a REVERSAL returns money of.
+    original = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups")
     idempotency_key = models.CharField(max_length=255)
     # A digest of the request's parameters: a key reused with other parameters is refused.
     request_fingerprint = models.CharField(max_length=64)
@@ -160,6 +164,10 @@ class Transaction(AppendOnlyModel):
             ),
             models.CheckConstraint(
                 condition=Q(status="FAILED") | Q(receiver_wallet__isnull=False), name="success_has_receiver"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="REVERSAL", original__isnull=False) | (~Q(kind="REVERSAL") & Q(original__isnull=True)),
+                name="reversal_has_original",
             ),
         ]
         indexes = [

@@ -3,7 +3,7 @@
 from datetime import datetime, time
 from decimal import Decimal
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from wallet.models import LedgerEntry, Transaction, User, Wallet
@@ -104,6 +104,21 @@ def transactions_for_user(
 
 def transaction_for_user(*, user: User, transaction_id: int) -> Transaction | None:
     return transactions_for_user(user=user).filter(id=transaction_id).first()
+
+
+def reversible_transaction_for_user(*, user: User, transaction_id: int) -> Transaction | None:
+    """A transaction the user may reverse: one that reached their wallet, or any if they are staff."""
+    queryset = Transaction.objects.select_related("sender_wallet", "receiver_wallet")
+    if not user.is_staff:
+        queryset = queryset.filter(receiver_wallet__user=user)
+    return queryset.filter(pk=transaction_id).first()
+
+
+def reversed_amount(*, original: Transaction) -> Decimal:
+    total = original.follow_ups.filter(kind=Transaction.Kind.REVERSAL, status=Transaction.Status.SUCCESS).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return total if total is not None else zero()
 
 
 def ledger_entries_for_user(*, user: User) -> QuerySet[LedgerEntry]:

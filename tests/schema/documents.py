@@ -80,3 +80,8 @@ query Node($id: ID!) {
     ... on LedgerEntry { balanceAfter }
   }
 }"""
+
+REVERSE_TRANSACTION = f"""
+mutation Reverse($input: ReverseTransactionInput!) {{
+  reverseTransaction(input: $input) {{ {MOVEMENT_RESULT} }}
+}}"""

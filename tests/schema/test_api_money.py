@@ -251,3 +251,36 @@ def test_a_float_literal_in_the_document_is_refused(as_alice):
 
     assert response.data is None and response.errors
     assert ledger_size() == (0, 0, 0)
+
+
+def test_the_receiver_reverses_part_of_a_transfer(api, as_alice, alice, bob, fund, token_for):
+    fund(alice, "50.00")
+    paid = as_alice.execute(doc.TRANSFER, {"input": {"receiverUsername": "bob", "amount": "20", "idempotencyKey": "p"}})
+    transfer_id = paid["transfer"]["transaction"]["id"]
+    as_bob = api.as_user(token_for(bob))
+
+    result = as_bob.execute(
+        doc.REVERSE_TRANSACTION, {"input": {"transactionId": transfer_id, "amount": "7.50", "idempotencyKey": "r"}}
+    )["reverseTransaction"]
+    too_much = as_bob.execute(
+        doc.REVERSE_TRANSACTION, {"input": {"transactionId": transfer_id, "amount": "12.51", "idempotencyKey": "r2"}}
+    )["reverseTransaction"]
+    by_sender = as_alice.execute(
+        doc.REVERSE_TRANSACTION, {"input": {"transactionId": transfer_id, "idempotencyKey": "r3"}}
+    )["reverseTransaction"]
+    unknown = as_bob.execute(doc.REVERSE_TRANSACTION, {"input": {"transactionId": "nonsense", "idempotencyKey": "r4"}})[
+        "reverseTransaction"
+    ]
+
+    assert result["errors"] == [] and result["transaction"]["kind"] == "REVERSAL"
+    assert result["transaction"]["receiver"] == {"username": "alice"}
+    assert result["wallet"]["balance"] == "12.50"
+    assert [(e["code"], e["field"]) for e in too_much["errors"]] == [("REVERSAL_EXCEEDS_ORIGINAL", "amount")]
+    assert [e["code"] for e in by_sender["errors"]] == ["NOT_REVERSIBLE"]
+    assert [(e["code"], e["field"]) for e in unknown["errors"]] == [("TRANSACTION_NOT_FOUND", "transactionId")]
+    seen_by_alice = as_alice.execute(
+        "query($id: ID!) { transaction(id: $id) { kind amount original { id amount } } }",
+        {"id": result["transaction"]["id"]},
+    )["transaction"]
+    assert seen_by_alice == {"kind": "REVERSAL", "amount": "7.50", "original": {"id": transfer_id, "amount": "20.00"}}
+    assert Wallet.objects.get(user=alice).balance == Decimal("37.50")

@@ -158,3 +158,27 @@ def test_threads_use_separate_connections():
     # Guards the premise of the tests above: a thread does not share the test's connection.
     ids = run_concurrently([lambda: id(connection.connection) if connection.ensure_connection() is None else None] * 2)
     assert len(set(ids)) == 2
+
+
+def test_concurrent_reversals_never_exceed_the_original(make_user, fund):
+    from wallet.services import reversal_create
+
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "100.00")
+    original = transfer_create(sender=alice, receiver_username="bob", amount=Decimal("30.00"), idempotency_key="pay")
+
+    results = run_concurrently(
+        [
+            lambda i=i: reversal_create(
+                user=User.objects.get(username="bob"),
+                transaction_id=original.transaction.pk,
+                amount=Decimal("10.00"),
+                idempotency_key=f"refund-{i}",
+            )
+            for i in range(8)
+        ]
+    )
+
+    assert Counter(outcome(r) for r in results) == {"SUCCESS": 3, "REVERSAL_EXCEEDS_ORIGINAL": 5}
+    assert (balance("alice"), balance("bob")) == (Decimal("100.00"), Decimal("0.00"))
+    assert audit_ledger().problems == []

@@ -5,6 +5,7 @@ from wallet.services.ledger import (
     failure_error,
     mobile_payment_create,
     money_add,
+    reversal_create,
     transfer_create,
     withdrawal_create,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "mobile_payment_create",
     "money_add",
     "refresh_token_revoke",
+    "reversal_create",
     "token_verify",
     "tokens_issue",
     "tokens_obtain",

@@ -50,7 +50,7 @@ def failure_error(txn: Transaction) -> WalletError | None:
     if txn.status != Transaction.Status.FAILED:
         return None
     code = ErrorCode(txn.failure_code)
-    if code in (ErrorCode.INSUFFICIENT_FUNDS, ErrorCode.DAILY_LIMIT_EXCEEDED):
+    if code in (ErrorCode.INSUFFICIENT_FUNDS, ErrorCode.DAILY_LIMIT_EXCEEDED, ErrorCode.REVERSAL_EXCEEDS_ORIGINAL):
         field = "amount"
     elif txn.kind == Transaction.Kind.PAY_BY_MOBILE:
         field = "mobile_number"
@@ -74,6 +74,8 @@ class _Movement:
     note: str = ""
     # A refusal known before any lock is taken (unknown receiver, self transfer).
     refusal: ErrorCode | None = None
+    # For a reversal: the transfer it returns money of.
+    original: Transaction | None = None
 
 
 def money_add(*, user: User, amount: Decimal, idempotency_key: str) -> MovementResult:
@@ -154,6 +156,53 @@ def mobile_payment_create(
     )
 
 
+def reversal_create(
+    *, user: User, transaction_id: int | None, amount: Decimal | None, idempotency_key: str
+) -> MovementResult:
+    """Returns money of a successful transfer or mobile payment to its sender, in full or in part.
+
+    The receiver reverses (or a staff user with a wallet). The original is never changed: the reversal is a
+    new transaction linked to it, and all reversals of one transaction never add up to more than it.
+    """
+    amount = clean_amount(amount) if amount is not None else None
+    idempotency_key = clean_idempotency_key(idempotency_key)
+    wallet = selectors.wallet_for_user(user=user)
+    original = None
+    if transaction_id is not None:
+        original = selectors.reversible_transaction_for_user(user=user, transaction_id=transaction_id)
+    if original is None:
+        if transaction_id is not None and selectors.transaction_for_user(user=user, transaction_id=transaction_id):
+            raise WalletError(
+                ErrorCode.NOT_REVERSIBLE, "Only the receiver can reverse this transaction.", field="transaction_id"
+            )
+        raise WalletError(ErrorCode.TRANSACTION_NOT_FOUND, "No such transaction.", field="transaction_id")
+    if original.kind not in Transaction.REVERSIBLE_KINDS or original.status != Transaction.Status.SUCCESS:
+        raise WalletError(
+            ErrorCode.NOT_REVERSIBLE,
+            "Only a successful transfer or mobile payment can be reversed.",
+            field="transaction_id",
+        )
+    if amount is None:
+        amount = original.amount - selectors.reversed_amount(original=original)
+        if amount <= 0:
+            raise WalletError(
+                ErrorCode.REVERSAL_EXCEEDS_ORIGINAL, "This transaction is already fully reversed.", field="amount"
+            )
+    return _execute(
+        _Movement(
+            kind=Transaction.Kind.REVERSAL,
+            initiator=user,
+            initiator_wallet=wallet,
+            sender_wallet=original.receiver_wallet,
+            receiver_wallet=original.sender_wallet,
+            amount=amount,
+            idempotency_key=idempotency_key,
+            fingerprint=_fingerprint(Transaction.Kind.REVERSAL, amount, str(original.pk)),
+            original=original,
+        )
+    )
+
+
 def _peer_movement(
     *,
     kind: str,
@@ -226,6 +275,7 @@ def _execute(movement: _Movement) -> MovementResult:
                 request_fingerprint=movement.fingerprint,
                 failure_code=refusal.value if refusal else "",
                 note=movement.note,
+                original=movement.original,
                 created_at=timezone.now(),
             )
             entries = [] if refusal else _post(txn, sender=sender, receiver=receiver)
@@ -258,6 +308,12 @@ def _replay(movement: _Movement) -> MovementResult | None:
 def _refusal_under_lock(movement: _Movement, sender: Wallet, receiver: Wallet) -> ErrorCode | None:
     if sender.currency != receiver.currency:
         return ErrorCode.CURRENCY_MISMATCH
+    # Every reversal of one transaction debits the same wallet, whose lock we hold:
+    # the reversed total read here cannot change before this one commits.
+    if movement.original is not None and (
+        selectors.reversed_amount(original=movement.original) + movement.amount > movement.original.amount
+    ):
+        return ErrorCode.REVERSAL_EXCEEDS_ORIGINAL
     if sender.kind == Wallet.Kind.CUSTOMER and sender.balance < movement.amount:
         return ErrorCode.INSUFFICIENT_FUNDS
     if movement.kind in Transaction.OUTGOING_KINDS:
@@ -324,6 +380,7 @@ def _record_event(txn: Transaction, entries: list[LedgerEntry]) -> None:
             "initiator_id": txn.initiator_id,
             "sender_wallet_id": txn.sender_wallet_id,
             "receiver_wallet_id": txn.receiver_wallet_id,
+            "original_transaction_id": txn.original_id,
             "entries": [
                 {"wallet_id": entry.wallet_id, "delta": str(entry.delta), "balance_after": str(entry.balance_after)}
                 for entry in entries
