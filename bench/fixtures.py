@@ -35,8 +35,8 @@ def _apply_plan(cursor) -> None:
         SELECT t.id, p.receiver, p.amount, p.seq, 1
             FROM plan p JOIN wallet_transaction t ON t.initiator_id = p.initiator_id AND t.idempotency_key = p.key;
 
-        INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, delta, balance_after, created_at)
-        SELECT l.txn, l.wallet, l.delta,
+        INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, delta, pending, balance_after, created_at)
+        SELECT l.txn, l.wallet, l.delta, false,
             w.balance + sum(l.delta) OVER (PARTITION BY l.wallet ORDER BY l.seq, l.side), {FIXTURE_TIME}
         FROM legs l JOIN wallet_wallet w ON w.id = l.wallet
         ORDER BY l.seq, l.side;
@@ -75,8 +75,9 @@ def create_funded_users(*, prefix: str, count: int, balance_minor: int, password
             SELECT %s, false, %s || lpad(g::text, 5, '0'), '', '', '', false, true, now()
             FROM generate_series(1, %s) g;
 
-            INSERT INTO wallet_wallet (user_id, kind, currency, balance, daily_transfer_limit, spent_today, created_at)
-            SELECT id, 'CUSTOMER', 'USD', 0, 100000000000, 0, now()
+            INSERT INTO wallet_wallet (user_id, kind, currency, balance, held, daily_transfer_limit, spent_today,
+                created_at)
+            SELECT id, 'CUSTOMER', 'USD', 0, 0, 100000000000, 0, now()
             FROM wallet_user WHERE username LIKE %s ORDER BY id;
 
             CREATE TEMP TABLE plan ON COMMIT DROP AS

@@ -21,8 +21,8 @@ INSERT INTO wallet_transaction (kind, status, amount, currency, initiator_id, se
 UPDATE wallet_wallet SET balance = balance - 1, spent_today = spent_today + 1, spent_on = current_date
     WHERE id = :payer RETURNING balance AS payer_balance \gset
 UPDATE wallet_wallet SET balance = balance + 1 WHERE id = :receiver RETURNING balance AS receiver_balance \gset
-INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, delta, balance_after, created_at)
-    VALUES (:txn, :payer, -1, :payer_balance, now()), (:txn, :receiver, 1, :receiver_balance, now());
+INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, delta, pending, balance_after, created_at)
+    VALUES (:txn, :payer, -1, false, :payer_balance, now()), (:txn, :receiver, 1, false, :receiver_balance, now());
 INSERT INTO wallet_transactionparty (transaction_id, wallet_id) VALUES (:txn, :payer), (:txn, :receiver);
 INSERT INTO wallet_outboxevent (event_id, event_type, transaction_id, payload, created_at)
     VALUES (gen_random_uuid(), 'transaction.succeeded', :txn, '{"pgbench": true}', now());

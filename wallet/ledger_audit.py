@@ -3,10 +3,12 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum, Window
+from django.db.models import Case, Count, F, Q, Sum, Value, When, Window
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from wallet import selectors
+from wallet.fields import MoneyField
 from wallet.models import LedgerEntry, Transaction, Wallet
 from wallet.money import zero
 
@@ -29,21 +31,27 @@ def audit_ledger(*, max_problems_per_check: int = 100) -> LedgerReport:
     nothing = zero()
     limit = max_problems_per_check
 
-    wallets = Wallet.objects.annotate(entry_sum=Sum("entries__delta")).filter(
-        ~Q(balance=F("entry_sum"))
-        | Q(entry_sum__isnull=True, balance__lt=0)
-        | Q(entry_sum__isnull=True, balance__gt=0)
-        | Q(kind=Wallet.Kind.CUSTOMER, entry_sum__lt=0)
+    posted = Sum("entries__delta", filter=Q(entries__pending=False))
+    pending = Sum("entries__delta", filter=Q(entries__pending=True))
+    wallets = Wallet.objects.annotate(
+        posted_sum=Coalesce(posted, Value(0), output_field=MoneyField()),
+        pending_sum=Coalesce(pending, Value(0), output_field=MoneyField()),
+    ).filter(
+        ~Q(balance=F("posted_sum"))
+        | Q(kind=Wallet.Kind.CUSTOMER, posted_sum__lt=0)
+        | Q(kind=Wallet.Kind.CUSTOMER, held__lt=0)
+        | (Q(kind=Wallet.Kind.CUSTOMER) & ~Q(held=-F("pending_sum")))
     )
     for wallet in wallets.order_by("id")[:limit]:
-        computed = wallet.entry_sum if wallet.entry_sum is not None else nothing
         report.problems.append(
-            f"wallet {wallet.pk} ({wallet.kind}): cached balance {wallet.balance}, sum of entries {computed}"
+            f"wallet {wallet.pk} ({wallet.kind}): cached balance {wallet.balance}, sum of posted entries "
+            f"{wallet.posted_sum}; held {wallet.held}, pending entries {wallet.pending_sum}"
         )
 
-    # Each entry's balance_after must be the running sum of its wallet's deltas.
+    # Each entry's balance_after must be the running sum of its wallet's posted deltas.
+    posted_delta = Case(When(pending=False, then=F("delta")), default=Value(0), output_field=MoneyField())
     running = LedgerEntry.objects.annotate(
-        running_balance=Window(Sum("delta"), partition_by=[F("wallet_id")], order_by=F("id").asc())
+        running_balance=Window(Sum(posted_delta), partition_by=[F("wallet_id")], order_by=F("id").asc())
     )
     for entry in running.filter(~Q(running_balance=F("balance_after"))).order_by("id")[:limit]:
         report.problems.append(
@@ -63,14 +71,25 @@ def audit_ledger(*, max_problems_per_check: int = 100) -> LedgerReport:
         if counted != recorded:
             report.problems.append(f"wallet {wallet.pk}: counts {counted} sent today, its transactions say {recorded}")
 
-    unbalanced = Transaction.objects.annotate(entry_sum=Sum("entries__delta"), entry_count=Count("entries")).filter(
-        Q(status=Transaction.Status.SUCCESS, entry_count__lt=2)
+    # Each layer (posted, pending) of a transaction sums to zero on its own.
+    unbalanced = Transaction.objects.annotate(
+        posted_sum=Coalesce(
+            Sum("entries__delta", filter=Q(entries__pending=False)), Value(0), output_field=MoneyField()
+        ),
+        pending_sum=Coalesce(
+            Sum("entries__delta", filter=Q(entries__pending=True)), Value(0), output_field=MoneyField()
+        ),
+        entry_count=Count("entries"),
+    ).filter(
+        Q(status__in=[Transaction.Status.SUCCESS, Transaction.Status.PENDING], entry_count__lt=2)
         | Q(status=Transaction.Status.FAILED, entry_count__gt=0)
-        | (Q(entry_count__gt=0) & ~Q(entry_sum=0))
+        | ~Q(posted_sum=0)
+        | ~Q(pending_sum=0)
     )
     for txn in unbalanced.order_by("id")[:limit]:
         report.problems.append(
-            f"transaction {txn.pk} ({txn.status}): {txn.entry_count} entries summing to {txn.entry_sum}"
+            f"transaction {txn.pk} ({txn.status}): {txn.entry_count} entries; posted layer sums to "
+            f"{txn.posted_sum}, pending layer to {txn.pending_sum}"
         )
 
     report.wallet_count = Wallet.objects.count()

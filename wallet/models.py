@@ -54,6 +54,8 @@ class Wallet(models.Model):
         # leaves it to PAYOUTS (withdrawals), so the whole ledger sums to zero.
         FUNDING = "FUNDING", "Funding (system)"
         PAYOUTS = "PAYOUTS", "Payouts (system)"
+        # Holds: money reserved by a pending hold sits here, in the ledger's pending layer.
+        HOLDS = "HOLDS", "Holds (system)"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="wallet"
@@ -66,6 +68,8 @@ class Wallet(models.Model):
     # What the wallet has sent toward its daily limit on the day `spent_on` (in
     # TIME_ZONE). Kept by the ledger service under the wallet's lock, so the
     # limit check costs O(1) however busy the wallet is; verify_ledger recomputes it.
+    # Reserved by this wallet's unreleased holds: minus the sum of its pending entries.
+    held = MoneyField(default=zero)
     spent_today = MoneyField(default=zero)
     spent_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -124,14 +128,22 @@ class Transaction(AppendOnlyModel):
         PAY_BY_MOBILE = "PAY_BY_MOBILE", "Pay by mobile"
         WITHDRAWAL = "WITHDRAWAL", "Withdrawal"
         REVERSAL = "REVERSAL", "Reversal"
+        HOLD = "HOLD", "Hold"
+        HOLD_CAPTURE = "HOLD_CAPTURE", "Hold capture"
+        HOLD_RELEASE = "HOLD_RELEASE", "Hold release"
 
     class Status(models.TextChoices):
         SUCCESS = "SUCCESS", "Success"
         FAILED = "FAILED", "Failed"
+        # A hold: its money is reserved (pending entries) until a capture or release follows it.
+        PENDING = "PENDING", "Pending"
 
-    # The kinds that take money out of a customer's wallet and count toward its daily limit.
-    OUTGOING_KINDS = (Kind.TRANSFER, Kind.PAY_BY_MOBILE, Kind.WITHDRAWAL, Kind.REVERSAL)
+    # The kinds that take money out of a customer's wallet and count toward its daily limit
+    # (a HOLD counts when placed, while PENDING, and its capture does not count again).
+    OUTGOING_KINDS = (Kind.TRANSFER, Kind.PAY_BY_MOBILE, Kind.WITHDRAWAL, Kind.REVERSAL, Kind.HOLD)
     REVERSIBLE_KINDS = (Kind.TRANSFER, Kind.PAY_BY_MOBILE)
+    # What resolves a hold (once: see the hold_resolves_once constraint).
+    HOLD_RESOLUTION_KINDS = (Kind.HOLD_CAPTURE, Kind.HOLD_RELEASE)
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=8, choices=Status.choices)
@@ -145,7 +157,10 @@ class Transaction(AppendOnlyModel):
     receiver_wallet = models.ForeignKey(
         Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="received_transactions"
     )
-    # The transaction this one acts on: the transfer a REVERSAL returns money of.
+    # When a HOLD stops reserving money unless captured or voided first.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # The transaction this one acts on: the transfer a REVERSAL returns money of,
+    # the HOLD a capture or release resolves.
     original = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups")
     idempotency_key = models.CharField(max_length=255)
     # A digest of the request's parameters: a key reused with other parameters is refused.
@@ -159,15 +174,27 @@ class Transaction(AppendOnlyModel):
             models.UniqueConstraint(fields=["initiator", "idempotency_key"], name="idempotency_key_unique_per_user"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="transaction_amount_positive"),
             models.CheckConstraint(
-                condition=Q(status="SUCCESS", failure_code="") | (Q(status="FAILED") & ~Q(failure_code="")),
+                condition=Q(status__in=["SUCCESS", "PENDING"], failure_code="")
+                | (Q(status="FAILED") & ~Q(failure_code="")),
                 name="failure_code_iff_failed",
             ),
             models.CheckConstraint(
                 condition=Q(status="FAILED") | Q(receiver_wallet__isnull=False), name="success_has_receiver"
             ),
             models.CheckConstraint(
-                condition=Q(kind="REVERSAL", original__isnull=False) | (~Q(kind="REVERSAL") & Q(original__isnull=True)),
-                name="reversal_has_original",
+                condition=Q(kind__in=["REVERSAL", "HOLD_CAPTURE", "HOLD_RELEASE"], original__isnull=False)
+                | (~Q(kind__in=["REVERSAL", "HOLD_CAPTURE", "HOLD_RELEASE"]) & Q(original__isnull=True)),
+                name="follow_up_has_original",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="PENDING", kind="HOLD", expires_at__isnull=False) | ~Q(status="PENDING"),
+                name="pending_is_an_expiring_hold",
+            ),
+            # A hold resolves exactly once, whatever races the application loses.
+            models.UniqueConstraint(
+                fields=["original"],
+                condition=Q(kind__in=["HOLD_CAPTURE", "HOLD_RELEASE"], status="SUCCESS"),
+                name="hold_resolves_once",
             ),
         ]
         indexes = [
@@ -207,6 +234,9 @@ class LedgerEntry(AppendOnlyModel):
     # Signed change to the wallet's balance: positive credits it, negative debits
     # it. The deltas of one transaction, and of the whole ledger, sum to zero.
     delta = MoneyField()
+    # Pending entries reserve money for a hold: they move `held`, not `balance`, and
+    # balance_after is the (posted) balance, unchanged by them. Each layer sums to zero.
+    pending = models.BooleanField(default=False)
     balance_after = MoneyField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -214,7 +244,9 @@ class LedgerEntry(AppendOnlyModel):
         verbose_name_plural = "ledger entries"
         constraints = [
             models.CheckConstraint(condition=~Q(delta=0), name="entry_delta_not_zero"),
-            models.UniqueConstraint(fields=["transaction", "wallet"], name="one_entry_per_wallet_per_transaction"),
+            models.UniqueConstraint(
+                fields=["transaction", "wallet", "pending"], name="one_entry_per_wallet_layer_per_transaction"
+            ),
         ]
         indexes = [
             models.Index(fields=["wallet", "-id"], name="entry_wallet_history"),

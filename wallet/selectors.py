@@ -37,10 +37,36 @@ def balance_at(*, wallet: Wallet, at: datetime) -> Decimal:
     return last if last is not None else zero()
 
 
-def outgoing_since(*, since: datetime) -> QuerySet[Transaction]:
-    """Successful movements since a moment that count toward their sender's daily limit."""
+def expired_holds(*, wallet: Wallet, now: datetime | None = None) -> QuerySet[Transaction]:
+    """The wallet's holds past their expiry that no capture or release has resolved yet."""
     return Transaction.objects.filter(
-        status=Transaction.Status.SUCCESS, kind__in=Transaction.OUTGOING_KINDS, created_at__gte=since
+        kind=Transaction.Kind.HOLD,
+        status=Transaction.Status.PENDING,
+        sender_wallet=wallet,
+        expires_at__lte=now or timezone.now(),
+    ).exclude(follow_ups__kind__in=Transaction.HOLD_RESOLUTION_KINDS, follow_ups__status=Transaction.Status.SUCCESS)
+
+
+def available_balance(*, wallet: Wallet) -> Decimal:
+    """Balance minus what active holds reserve; an expired hold reserves nothing, released or not."""
+    if wallet.held == 0:
+        return wallet.balance
+    expired = expired_holds(wallet=wallet).aggregate(total=Sum("amount"))["total"] or zero()
+    return wallet.balance - wallet.held + expired
+
+
+def hold_is_resolved(*, hold: Transaction) -> bool:
+    return hold.follow_ups.filter(
+        kind__in=Transaction.HOLD_RESOLUTION_KINDS, status=Transaction.Status.SUCCESS
+    ).exists()
+
+
+def outgoing_since(*, since: datetime) -> QuerySet[Transaction]:
+    """Movements since a moment that count toward their sender's daily limit (holds while pending)."""
+    return Transaction.objects.filter(
+        status__in=[Transaction.Status.SUCCESS, Transaction.Status.PENDING],
+        kind__in=Transaction.OUTGOING_KINDS,
+        created_at__gte=since,
     )
 
 

@@ -123,7 +123,7 @@ def test_verify_ledger_fails_when_a_cached_balance_drifts(transfer):
     with pytest.raises(CommandError, match="ledger verification failed"):
         call_command("verify_ledger", stdout=StringIO(), stderr=err)
 
-    assert "cached balance 21.00, sum of entries 20.00" in err.getvalue()
+    assert "cached balance 21.00, sum of posted entries 20.00" in err.getvalue()
 
 
 def test_verify_ledger_exits_non_zero_from_the_command_line(transfer):

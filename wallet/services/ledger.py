@@ -88,11 +88,11 @@ def money_add(*, user: User, amount: Decimal, idempotency_key: str) -> MovementR
             kind=Transaction.Kind.ADD_MONEY,
             initiator=user,
             initiator_wallet=wallet,
-            sender_wallet=_system_wallet(Wallet.Kind.FUNDING),
+            sender_wallet=system_wallet(Wallet.Kind.FUNDING),
             receiver_wallet=wallet,
             amount=amount,
             idempotency_key=idempotency_key,
-            fingerprint=_fingerprint(Transaction.Kind.ADD_MONEY, amount),
+            fingerprint=fingerprint(Transaction.Kind.ADD_MONEY, amount),
         )
     )
 
@@ -108,10 +108,10 @@ def withdrawal_create(*, user: User, amount: Decimal, idempotency_key: str) -> M
             initiator=user,
             initiator_wallet=wallet,
             sender_wallet=wallet,
-            receiver_wallet=_system_wallet(Wallet.Kind.PAYOUTS),
+            receiver_wallet=system_wallet(Wallet.Kind.PAYOUTS),
             amount=amount,
             idempotency_key=idempotency_key,
-            fingerprint=_fingerprint(Transaction.Kind.WITHDRAWAL, amount),
+            fingerprint=fingerprint(Transaction.Kind.WITHDRAWAL, amount),
         )
     )
 
@@ -197,7 +197,7 @@ def reversal_create(
             receiver_wallet=original.sender_wallet,
             amount=amount,
             idempotency_key=idempotency_key,
-            fingerprint=_fingerprint(Transaction.Kind.REVERSAL, amount, str(original.pk)),
+            fingerprint=fingerprint(Transaction.Kind.REVERSAL, amount, str(original.pk)),
             original=original,
         )
     )
@@ -228,36 +228,40 @@ def _peer_movement(
             receiver_wallet=receiver.wallet if receiver is not None else None,
             amount=amount,
             idempotency_key=idempotency_key,
-            fingerprint=_fingerprint(kind, amount, receiver_reference, note),
+            fingerprint=fingerprint(kind, amount, receiver_reference, note),
             note=note,
             refusal=refusal,
         )
     )
 
 
-def _fingerprint(kind: str, amount: Decimal, *parameters: str) -> str:
+def fingerprint(kind: str, amount: Decimal, *parameters: str) -> str:
     canonical = json.dumps([kind, to_minor_units(amount), *parameters], separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _system_wallet(kind: str) -> Wallet:
+def system_wallet(kind: str) -> Wallet:
     wallet, _ = Wallet.objects.get_or_create(
         kind=kind, user=None, defaults={"currency": settings.WALLET_CURRENCY, "daily_transfer_limit": 0}
     )
     return wallet
 
 
+def lock_wallets(wallet_ids: set[int]) -> dict[int, Wallet]:
+    """Locks wallets in ascending id order (one global order: no deadlocks) and returns them fresh."""
+    return {
+        wallet.pk: wallet
+        for wallet in Wallet.objects.select_for_update().filter(pk__in=sorted(wallet_ids)).order_by("pk")
+    }
+
+
 def _execute(movement: _Movement) -> MovementResult:
-    wallet_ids = sorted(
-        {movement.initiator_wallet.pk, movement.sender_wallet.pk}
-        | ({movement.receiver_wallet.pk} if movement.receiver_wallet is not None else set())
-    )
+    wallet_ids = {movement.initiator_wallet.pk, movement.sender_wallet.pk}
+    if movement.receiver_wallet is not None:
+        wallet_ids.add(movement.receiver_wallet.pk)
     try:
         with db_transaction.atomic():
-            locked = {
-                wallet.pk: wallet
-                for wallet in Wallet.objects.select_for_update().filter(pk__in=wallet_ids).order_by("pk")
-            }
+            locked = lock_wallets(wallet_ids)
             sender = locked[movement.sender_wallet.pk]
             receiver = locked[movement.receiver_wallet.pk] if movement.receiver_wallet is not None else None
             refusal = movement.refusal or _refusal_under_lock(movement, sender, receiver)
@@ -278,31 +282,35 @@ def _execute(movement: _Movement) -> MovementResult:
                 original=movement.original,
                 created_at=timezone.now(),
             )
-            entries = [] if refusal else _post(txn, sender=sender, receiver=receiver)
-            _record_parties(txn, initiator_wallet=locked[movement.initiator_wallet.pk], entries=entries)
-            _record_event(txn, entries)
-    except IntegrityError:
-        replay = _replay(movement)
-        if replay is None:
-            raise
-        return replay
+            legs = [] if refusal else [Leg(sender, -txn.amount), Leg(receiver, txn.amount)]
+            entries = write_entries(txn, legs)
+            record_parties(txn, initiator_wallet=locked[movement.initiator_wallet.pk], entries=entries)
+            record_event(txn, entries)
+    except IntegrityError as error:
+        return replay_or_raise(
+            error,
+            initiator=movement.initiator,
+            idempotency_key=movement.idempotency_key,
+            fingerprint=movement.fingerprint,
+            wallet=movement.initiator_wallet,
+        )
     return MovementResult(transaction=txn, wallet=locked[movement.initiator_wallet.pk], replayed=False)
 
 
-def _replay(movement: _Movement) -> MovementResult | None:
-    previous = Transaction.objects.filter(
-        initiator=movement.initiator, idempotency_key=movement.idempotency_key
-    ).first()
+def replay_or_raise(
+    error: IntegrityError, *, initiator: User, idempotency_key: str, fingerprint: str, wallet: Wallet
+) -> MovementResult:
+    """After a write failed on an integrity error: the stored outcome of this key, or the error itself."""
+    previous = Transaction.objects.filter(initiator=initiator, idempotency_key=idempotency_key).first()
     if previous is None:
-        return None
-    if previous.request_fingerprint != movement.fingerprint:
+        raise error
+    if previous.request_fingerprint != fingerprint:
         raise WalletError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,
             "This idempotency key was already used for a different request; use a new key.",
             field="idempotency_key",
         )
-    wallet = Wallet.objects.get(pk=movement.initiator_wallet.pk)
-    return MovementResult(transaction=previous, wallet=wallet, replayed=True)
+    return MovementResult(transaction=previous, wallet=Wallet.objects.get(pk=wallet.pk), replayed=True)
 
 
 def _refusal_under_lock(movement: _Movement, sender: Wallet, receiver: Wallet) -> ErrorCode | None:
@@ -314,59 +322,83 @@ def _refusal_under_lock(movement: _Movement, sender: Wallet, receiver: Wallet) -
         selectors.reversed_amount(original=movement.original) + movement.amount > movement.original.amount
     ):
         return ErrorCode.REVERSAL_EXCEEDS_ORIGINAL
-    if sender.kind == Wallet.Kind.CUSTOMER and sender.balance < movement.amount:
+    return refusal_to_spend(sender, movement.amount, kind=movement.kind)
+
+
+def refusal_to_spend(wallet: Wallet, amount: Decimal, *, kind: str) -> ErrorCode | None:
+    """Why a locked wallet may not send this amount now: funds not reserved by holds, then the daily limit."""
+    if wallet.kind == Wallet.Kind.CUSTOMER and selectors.available_balance(wallet=wallet) < amount:
         return ErrorCode.INSUFFICIENT_FUNDS
-    if movement.kind in Transaction.OUTGOING_KINDS:
-        spent = selectors.transferred_today(wallet=sender)
-        if spent + movement.amount > sender.daily_transfer_limit:
-            return ErrorCode.DAILY_LIMIT_EXCEEDED
+    if kind in Transaction.OUTGOING_KINDS and selectors.transferred_today(wallet=wallet) + amount > (
+        wallet.daily_transfer_limit
+    ):
+        return ErrorCode.DAILY_LIMIT_EXCEEDED
     return None
 
 
-def _post(txn: Transaction, *, sender: Wallet, receiver: Wallet) -> list[LedgerEntry]:
-    sender_fields = ["balance"]
-    if txn.kind in Transaction.OUTGOING_KINDS:
+@dataclass(frozen=True)
+class Leg:
+    wallet: Wallet
+    delta: Decimal
+    pending: bool = False  # reserves (or frees) money for a hold instead of moving it
+
+
+def write_entries(txn: Transaction, legs: list[Leg]) -> list[LedgerEntry]:
+    """Applies legs to locked wallets and writes their entries: posted legs move `balance`,
+    pending legs move a customer's `held`. Each layer of legs sums to zero."""
+    changed: dict[int, Wallet] = {}
+    entries = []
+    for leg in legs:
+        wallet = leg.wallet
+        if not leg.pending:
+            wallet.balance += leg.delta
+            changed[wallet.pk] = wallet
+        elif wallet.kind == Wallet.Kind.CUSTOMER:
+            # The holds account is not locked (it would serialise every hold); its
+            # pending entries are its record, and its posted balance never moves.
+            wallet.held -= leg.delta
+            changed[wallet.pk] = wallet
+        entries.append(
+            LedgerEntry(
+                transaction=txn,
+                wallet=wallet,
+                delta=leg.delta,
+                pending=leg.pending,
+                balance_after=wallet.balance,
+                created_at=txn.created_at,
+            )
+        )
+    if txn.kind in Transaction.OUTGOING_KINDS and legs:
+        sender = txn.sender_wallet
         sender.spent_today = selectors.transferred_today(wallet=sender) + txn.amount
         sender.spent_on = timezone.localdate(txn.created_at)
-        sender_fields += ["spent_today", "spent_on"]
-    sender.balance -= txn.amount
-    receiver.balance += txn.amount
-    sender.save(update_fields=sender_fields)
-    receiver.save(update_fields=["balance"])
-    return LedgerEntry.objects.bulk_create(
-        [
-            LedgerEntry(
-                transaction=txn,
-                wallet=sender,
-                delta=-txn.amount,
-                balance_after=sender.balance,
-                created_at=txn.created_at,
-            ),
-            LedgerEntry(
-                transaction=txn,
-                wallet=receiver,
-                delta=txn.amount,
-                balance_after=receiver.balance,
-                created_at=txn.created_at,
-            ),
-        ]
-    )
+        changed[sender.pk] = sender
+    for wallet in changed.values():
+        wallet.save(update_fields=["balance", "held", "spent_today", "spent_on"])
+    return LedgerEntry.objects.bulk_create(entries)
 
 
-def _record_parties(txn: Transaction, *, initiator_wallet: Wallet, entries: list[LedgerEntry]) -> None:
+def record_parties(
+    txn: Transaction, *, initiator_wallet: Wallet, entries: list[LedgerEntry], also: tuple[Wallet, ...] = ()
+) -> None:
     """The initiator sees every attempt; the customer wallets it moved money in see its success."""
-    wallet_ids = {initiator_wallet.pk} | {
-        entry.wallet_id for entry in entries if entry.wallet.kind == Wallet.Kind.CUSTOMER
-    }
+    wallet_ids = {initiator_wallet.pk, *(wallet.pk for wallet in also)}
+    wallet_ids |= {entry.wallet_id for entry in entries if entry.wallet.kind == Wallet.Kind.CUSTOMER}
     TransactionParty.objects.bulk_create(
         [TransactionParty(transaction=txn, wallet_id=wallet_id) for wallet_id in sorted(wallet_ids)]
     )
 
 
-def _record_event(txn: Transaction, entries: list[LedgerEntry]) -> None:
-    succeeded = txn.status == Transaction.Status.SUCCESS
+EVENT_TYPES = {
+    Transaction.Status.SUCCESS: "transaction.succeeded",
+    Transaction.Status.FAILED: "transaction.failed",
+    Transaction.Status.PENDING: "transaction.pending",
+}
+
+
+def record_event(txn: Transaction, entries: list[LedgerEntry]) -> None:
     OutboxEvent.objects.create(
-        event_type="transaction.succeeded" if succeeded else "transaction.failed",
+        event_type=EVENT_TYPES[txn.status],
         transaction=txn,
         created_at=txn.created_at,
         payload={
@@ -381,8 +413,14 @@ def _record_event(txn: Transaction, entries: list[LedgerEntry]) -> None:
             "sender_wallet_id": txn.sender_wallet_id,
             "receiver_wallet_id": txn.receiver_wallet_id,
             "original_transaction_id": txn.original_id,
+            "expires_at": txn.expires_at.isoformat() if txn.expires_at else None,
             "entries": [
-                {"wallet_id": entry.wallet_id, "delta": str(entry.delta), "balance_after": str(entry.balance_after)}
+                {
+                    "wallet_id": entry.wallet_id,
+                    "delta": str(entry.delta),
+                    "pending": entry.pending,
+                    "balance_after": str(entry.balance_after),
+                }
                 for entry in entries
             ],
             "created_at": txn.created_at.isoformat(),
