@@ -49,6 +49,29 @@ class ReverseTransactionInput:
     idempotency_key: str
 
 
+@strawberry.input(description="Name the receiver by receiverUsername or by mobileNumber.")
+class CreateHoldInput:
+    receiver_username: str | None = None
+    mobile_number: str | None = None
+    amount: Decimal
+    idempotency_key: str
+    expires_in_seconds: int = strawberry.field(description="1 second to 30 days.")
+    note: str | None = None
+
+
+@strawberry.input
+class CaptureHoldInput:
+    hold_id: strawberry.ID
+    amount: Decimal | None = strawberry.field(default=None, description="Omit to capture all; the rest is released.")
+    idempotency_key: str
+
+
+@strawberry.input
+class VoidHoldInput:
+    hold_id: strawberry.ID
+    idempotency_key: str
+
+
 @strawberry.input
 class RegisterInput:
     username: str
@@ -88,6 +111,21 @@ class WithdrawPayload(MovementPayload):
 
 @strawberry.type
 class ReverseTransactionPayload(MovementPayload):
+    pass
+
+
+@strawberry.type
+class CreateHoldPayload(MovementPayload):
+    pass
+
+
+@strawberry.type
+class CaptureHoldPayload(MovementPayload):
+    pass
+
+
+@strawberry.type
+class VoidHoldPayload(MovementPayload):
     pass
 
 
@@ -203,6 +241,50 @@ class Mutation:
             user=viewer(info),
             transaction_id=transaction_pk(input.transaction_id),
             amount=input.amount,
+            idempotency_key=input.idempotency_key,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Reserve money for a receiver until captured, voided or expired (a two-phase transfer).",
+    )
+    def create_hold(self, info: Info, input: CreateHoldInput) -> CreateHoldPayload:
+        return _movement(
+            CreateHoldPayload,
+            info,
+            services.hold_create,
+            payer=viewer(info),
+            receiver_username=input.receiver_username,
+            mobile_number=input.mobile_number,
+            amount=input.amount,
+            idempotency_key=input.idempotency_key,
+            expires_in_seconds=input.expires_in_seconds,
+            note=input.note,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Settle all or part of your hold to its receiver; the rest is released. Resolves the hold.",
+    )
+    def capture_hold(self, info: Info, input: CaptureHoldInput) -> CaptureHoldPayload:
+        return _movement(
+            CaptureHoldPayload,
+            info,
+            services.hold_capture,
+            user=viewer(info),
+            hold_id=transaction_pk(input.hold_id),
+            amount=input.amount,
+            idempotency_key=input.idempotency_key,
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Release your hold. Resolves the hold.")
+    def void_hold(self, info: Info, input: VoidHoldInput) -> VoidHoldPayload:
+        return _movement(
+            VoidHoldPayload,
+            info,
+            services.hold_void,
+            user=viewer(info),
+            hold_id=transaction_pk(input.hold_id),
             idempotency_key=input.idempotency_key,
         )
 

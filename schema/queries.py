@@ -67,6 +67,7 @@ class Query:
             status=status.value if status else None,
             with_parties=bool(shown & {"sender", "receiver"}),
             with_entries="entries" in shown,
+            with_hold_states="holdState" in shown,
         )
         return Connection.page(queryset, first=first, after=after)
 

@@ -21,12 +21,27 @@ class TransactionKind(Enum):
     PAY_BY_MOBILE = "PAY_BY_MOBILE"
     WITHDRAWAL = "WITHDRAWAL"
     REVERSAL = "REVERSAL"
+    HOLD = "HOLD"
+    HOLD_CAPTURE = "HOLD_CAPTURE"
+    HOLD_RELEASE = "HOLD_RELEASE"
 
 
-@strawberry.enum(description="SUCCESS moved money; FAILED was refused for the reason in failureCode.")
+@strawberry.enum(
+    description="SUCCESS moved money; FAILED was refused for the reason in failureCode; "
+    "PENDING is a hold that reserved money (see holdState for what became of it)."
+)
 class TransactionStatus(Enum):
     SUCCESS = "SUCCESS"
     FAILED = "FAILED"
+    PENDING = "PENDING"
+
+
+@strawberry.enum(description="What became of a hold.")
+class HoldState(Enum):
+    ACTIVE = "ACTIVE"
+    CAPTURED = "CAPTURED"
+    VOIDED = "VOIDED"
+    EXPIRED = "EXPIRED"
 
 
 @strawberry.enum(description="CREDIT adds to the wallet's balance, DEBIT takes from it.")
@@ -51,6 +66,10 @@ class WalletNode(relay.Node):
     @strawberry.field(description="Sent today (in the server's TIME_ZONE) by movements that count toward the limit.")
     def transferred_today(self) -> Decimal:
         return selectors.transferred_today(wallet=self)
+
+    @strawberry.field(description="Balance minus what active holds reserve: what the wallet can spend now.")
+    def available_balance(self) -> Decimal:
+        return selectors.available_balance(wallet=self)
 
     @strawberry.field(description="The balance as it stood at a moment (after the last entry at or before it).")
     def balance_at(self, at: datetime) -> Decimal:
@@ -90,6 +109,9 @@ class TransactionNode(relay.Node):
     currency: str
     note: str
     created_at: datetime
+    expires_at: datetime | None = strawberry.field(
+        description="For a hold: when it stops reserving money unless captured or voided first."
+    )
 
     @strawberry.field
     def kind(self) -> TransactionKind:
@@ -115,6 +137,11 @@ class TransactionNode(relay.Node):
     def receiver(self) -> Party | None:
         return _party(self.receiver_wallet)
 
+    @strawberry.field(description="For a hold that reserved money: what became of it.")
+    def hold_state(self) -> HoldState | None:
+        state = selectors.hold_state(hold=self)
+        return HoldState(state) if state else None
+
     @strawberry.field(description="For a reversal, the transaction it returns money of (if the viewer may see it).")
     def original(self, info: Info) -> Optional["TransactionNode"]:
         if self.original_id is None:
@@ -132,6 +159,7 @@ class LedgerEntryNode(relay.Node):
 
     amount: Decimal
     balance_after: Decimal
+    pending: bool = strawberry.field(description="A hold's reservation: it moves what is held, not the balance.")
     created_at: datetime
     transaction: TransactionNode
 

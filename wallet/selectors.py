@@ -55,10 +55,27 @@ def available_balance(*, wallet: Wallet) -> Decimal:
     return wallet.balance - wallet.held + expired
 
 
+def hold_resolutions() -> QuerySet[Transaction]:
+    return Transaction.objects.filter(kind__in=Transaction.HOLD_RESOLUTION_KINDS, status=Transaction.Status.SUCCESS)
+
+
 def hold_is_resolved(*, hold: Transaction) -> bool:
-    return hold.follow_ups.filter(
-        kind__in=Transaction.HOLD_RESOLUTION_KINDS, status=Transaction.Status.SUCCESS
-    ).exists()
+    return hold_resolutions().filter(original=hold).exists()
+
+
+def hold_state(*, hold: Transaction) -> str | None:
+    """ACTIVE, CAPTURED, VOIDED or EXPIRED for a hold that reserved money; None for anything else."""
+    if hold.kind != Transaction.Kind.HOLD or hold.status != Transaction.Status.PENDING:
+        return None
+    resolutions = getattr(hold, "resolutions", None)  # prefetched by history pages that show it
+    if resolutions is None:
+        resolutions = list(hold_resolutions().filter(original=hold))
+    if resolutions:
+        resolution = resolutions[0]
+        if resolution.kind == Transaction.Kind.HOLD_CAPTURE:
+            return "CAPTURED"
+        return "EXPIRED" if resolution.idempotency_key.startswith("~") else "VOIDED"
+    return "EXPIRED" if timezone.now() >= hold.expires_at else "ACTIVE"
 
 
 def outgoing_since(*, since: datetime) -> QuerySet[Transaction]:
@@ -104,6 +121,7 @@ def transactions_for_user(
     status: str | None = None,
     with_parties: bool = True,
     with_entries: bool = True,
+    with_hold_states: bool = True,
 ) -> QuerySet[Transaction]:
     """Newest first: what the user initiated, and what reached their wallet.
 
@@ -125,6 +143,8 @@ def transactions_for_user(
         queryset = queryset.only(*TRANSACTION_FIELDS)
     if with_entries:
         queryset = queryset.prefetch_related(_viewer_entries(wallet))
+    if with_hold_states:
+        queryset = queryset.prefetch_related(Prefetch("follow_ups", hold_resolutions(), to_attr="resolutions"))
     return queryset.order_by("-history_id")
 
 

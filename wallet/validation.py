@@ -34,10 +34,12 @@ def clean_amount(amount: Decimal, *, field: str = "amount") -> Decimal:
 
 
 def clean_idempotency_key(key: str) -> str:
-    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
+    # Keys starting with "~" are the service's own (e.g. releasing an expired hold).
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable() or key.startswith("~"):
         raise WalletError(
             ErrorCode.INVALID_INPUT,
-            f"The idempotency key must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters.",
+            f"The idempotency key must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters, "
+            "not starting with '~'.",
             field="idempotency_key",
         )
     return key

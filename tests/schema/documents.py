@@ -85,3 +85,14 @@ REVERSE_TRANSACTION = f"""
 mutation Reverse($input: ReverseTransactionInput!) {{
   reverseTransaction(input: $input) {{ {MOVEMENT_RESULT} }}
 }}"""
+
+HOLD_RESULT = f"""
+    transaction {{
+      id kind status amount expiresAt holdState receiver {{ username }} entries {{ pending direction amount }}
+    }}
+    wallet {{ balance availableBalance }}
+    replayed {ERRORS}
+"""
+CREATE_HOLD = f"mutation($input: CreateHoldInput!) {{ createHold(input: $input) {{ {HOLD_RESULT} }} }}"
+CAPTURE_HOLD = f"mutation($input: CaptureHoldInput!) {{ captureHold(input: $input) {{ {HOLD_RESULT} }} }}"
+VOID_HOLD = f"mutation($input: VoidHoldInput!) {{ voidHold(input: $input) {{ {HOLD_RESULT} }} }}"

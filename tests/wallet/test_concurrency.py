@@ -182,3 +182,94 @@ def test_concurrent_reversals_never_exceed_the_original(make_user, fund):
     assert Counter(outcome(r) for r in results) == {"SUCCESS": 3, "REVERSAL_EXCEEDS_ORIGINAL": 5}
     assert (balance("alice"), balance("bob")) == (Decimal("100.00"), Decimal("0.00"))
     assert audit_ledger().problems == []
+
+
+def _place_hold(username: str, amount: str, key: str, seconds: int = 600):
+    from wallet.services import hold_create
+
+    return hold_create(
+        payer=User.objects.get(username=username),
+        receiver_username="bob",
+        amount=Decimal(amount),
+        idempotency_key=key,
+        expires_in_seconds=seconds,
+    )
+
+
+def test_capture_and_void_racing_on_one_hold_exactly_one_wins(make_user, fund):
+    from wallet.services import hold_capture, hold_void
+
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "100.00")
+    hold = _place_hold("alice", "40.00", "h").transaction
+
+    def capture(i):
+        return lambda: hold_capture(
+            user=User.objects.get(username="alice"), hold_id=hold.pk, amount=None, idempotency_key=f"c{i}"
+        )
+
+    def void(i):
+        return lambda: hold_void(user=User.objects.get(username="alice"), hold_id=hold.pk, idempotency_key=f"v{i}")
+
+    results = run_concurrently([capture(i) if i % 2 else void(i) for i in range(10)])
+
+    assert Counter(outcome(r) for r in results)["SUCCESS"] == 1
+    assert {outcome(r) for r in results} == {"SUCCESS", "HOLD_ALREADY_RESOLVED"}
+    assert Transaction.objects.filter(original=hold).count() == 1
+    assert Wallet.objects.get(user__username="alice").held == Decimal("0.00")
+    assert balance("alice") + balance("bob") == Decimal("100.00")
+    assert audit_ledger().problems == []
+
+
+def test_a_capture_racing_the_expiry_release_resolves_the_hold_once(make_user, fund):
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from wallet.services import hold_capture, holds_release_expired
+
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "100.00")
+    hold = _place_hold("alice", "40.00", "h", seconds=60).transaction
+    just_expired = hold.expires_at - timedelta(microseconds=1)
+
+    # The capture runs a moment before expiry, the release a moment after: they race on the lock.
+    def capture():
+        with mock.patch("django.utils.timezone.now", return_value=just_expired):
+            return hold_capture(
+                user=User.objects.get(username="alice"), hold_id=hold.pk, amount=None, idempotency_key="c"
+            )
+
+    def release():
+        return holds_release_expired(now=timezone.now() + timedelta(minutes=5))
+
+    results = run_concurrently([capture, release])
+
+    assert Transaction.objects.filter(original=hold).count() == 1
+    captured = not isinstance(results[0], WalletError)
+    assert results[1] == (0 if captured else 1)
+    assert balance("bob") == (Decimal("40.00") if captured else Decimal("0.00"))
+    assert audit_ledger().problems == []
+
+
+def test_holds_and_transfers_together_never_overdraw_the_available_balance(make_user, fund):
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "100.00")
+
+    def spend(i):
+        if i % 2:
+            return lambda: _place_hold("alice", "15.00", f"h{i}")
+        return lambda: transfer_create(
+            sender=User.objects.get(username="alice"),
+            receiver_username="bob",
+            amount=Decimal("15.00"),
+            idempotency_key=f"t{i}",
+        )
+
+    results = run_concurrently([spend(i) for i in range(14)])
+
+    assert Counter(outcome(r) for r in results) == {"SUCCESS": 6, "INSUFFICIENT_FUNDS": 8}
+    wallet = Wallet.objects.get(user__username="alice")
+    assert wallet.balance - wallet.held == Decimal("10.00")
+    assert audit_ledger().problems == []

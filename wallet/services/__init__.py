@@ -1,5 +1,6 @@
 """Writes. The ledger service in `ledger` is the only code that moves money."""
 
+from wallet.services.holds import hold_capture, hold_create, hold_void, holds_release_expired
 from wallet.services.ledger import (
     MovementResult,
     failure_error,
@@ -24,6 +25,10 @@ __all__ = [
     "IssuedTokens",
     "MovementResult",
     "failure_error",
+    "hold_capture",
+    "hold_create",
+    "hold_void",
+    "holds_release_expired",
     "mobile_payment_create",
     "money_add",
     "refresh_token_revoke",

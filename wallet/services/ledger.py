@@ -301,9 +301,19 @@ def replay_or_raise(
     error: IntegrityError, *, initiator: User, idempotency_key: str, fingerprint: str, wallet: Wallet
 ) -> MovementResult:
     """After a write failed on an integrity error: the stored outcome of this key, or the error itself."""
+    replay = stored_outcome(
+        initiator=initiator, idempotency_key=idempotency_key, fingerprint=fingerprint, wallet=wallet
+    )
+    if replay is None:
+        raise error
+    return replay
+
+
+def stored_outcome(*, initiator: User, idempotency_key: str, fingerprint: str, wallet: Wallet) -> MovementResult | None:
+    """The outcome stored for this key (replayed), None if the key is new; refuses a key reused otherwise."""
     previous = Transaction.objects.filter(initiator=initiator, idempotency_key=idempotency_key).first()
     if previous is None:
-        raise error
+        return None
     if previous.request_fingerprint != fingerprint:
         raise WalletError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,
