@@ -49,6 +49,20 @@ class ReverseTransactionInput:
     idempotency_key: str
 
 
+@strawberry.input
+class TransferBatchItemInput:
+    receiver_username: str
+    amount: Decimal
+    note: str | None = None
+
+
+@strawberry.input
+class TransferBatchInput:
+    transfers: list[TransferBatchItemInput] = strawberry.field(description="1 to 100 transfers, in order.")
+    atomic: bool = strawberry.field(default=True, description="All succeed or none do.")
+    idempotency_key: str
+
+
 @strawberry.input(description="Name the receiver by receiverUsername or by mobileNumber.")
 class CreateHoldInput:
     receiver_username: str | None = None
@@ -127,6 +141,18 @@ class CaptureHoldPayload(MovementPayload):
 @strawberry.type
 class VoidHoldPayload(MovementPayload):
     pass
+
+
+@strawberry.type
+class TransferBatchPayload:
+    transactions: list[TransactionNode] = strawberry.field(
+        default_factory=list, description="One per transfer, in the batch's order (FAILED ones included)."
+    )
+    wallet: WalletNode | None = None
+    replayed: bool = False
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="One per refused transfer; field starts with transfers.<index>."
+    )
 
 
 @strawberry.type
@@ -242,6 +268,29 @@ class Mutation:
             transaction_id=transaction_pk(input.transaction_id),
             amount=input.amount,
             idempotency_key=input.idempotency_key,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Up to 100 transfers in one database transaction; with atomic, all succeed or none do.",
+    )
+    def transfer_batch(self, info: Info, input: TransferBatchInput) -> TransferBatchPayload:
+        user = viewer(info)
+        items = [
+            services.BatchItem(receiver_username=item.receiver_username, amount=item.amount, note=item.note)
+            for item in input.transfers
+        ]
+        try:
+            result = services.transfer_batch_create(
+                sender=user, transfers=items, atomic=input.atomic, idempotency_key=input.idempotency_key
+            )
+        except (WalletError, ValidationFailed) as exc:
+            return TransferBatchPayload(wallet=selectors.wallet_for_user(user=user), errors=user_errors(exc))
+        return TransferBatchPayload(
+            transactions=result.transactions,
+            wallet=result.wallet,
+            replayed=result.replayed,
+            errors=[user_error(error) for error in result.errors],
         )
 
     @strawberry.mutation(

@@ -25,6 +25,7 @@ class ErrorCode(Enum):
     HOLD_ALREADY_RESOLVED = "HOLD_ALREADY_RESOLVED"
     HOLD_EXPIRED = "HOLD_EXPIRED"
     CAPTURE_EXCEEDS_HOLD = "CAPTURE_EXCEEDS_HOLD"
+    LINKED_TRANSFER_FAILED = "LINKED_TRANSFER_FAILED"
 
 
 # The failure codes a movement can be recorded with (status FAILED). A replay
@@ -36,6 +37,7 @@ FAILURE_MESSAGES = {
     ErrorCode.SELF_TRANSFER: "You cannot send money to your own wallet.",
     ErrorCode.CURRENCY_MISMATCH: "The receiving wallet holds a different currency.",
     ErrorCode.REVERSAL_EXCEEDS_ORIGINAL: "Reversals of a transaction cannot add up to more than its amount.",
+    ErrorCode.LINKED_TRANSFER_FAILED: "Another transfer of this atomic batch was refused, so none of them moved.",
 }
 
 

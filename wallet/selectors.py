@@ -4,6 +4,7 @@ from datetime import datetime, time
 from decimal import Decimal
 
 from django.db.models import F, Prefetch, QuerySet, Sum
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from wallet.models import LedgerEntry, Transaction, User, Wallet
@@ -200,6 +201,16 @@ def viewer_entries_of(*, transaction: Transaction, user: User) -> list[LedgerEnt
 
 def active_user_by_username(username: str) -> User | None:
     return User.objects.with_username(username).filter(is_active=True).select_related("wallet").first()
+
+
+def active_users_by_usernames(usernames: list[str]) -> dict[str, User]:
+    """Active users by lower-cased username, with their wallets, in one query."""
+    users = (
+        User.objects.alias(username_lower=Lower("username"))
+        .filter(username_lower__in={name.lower() for name in usernames}, is_active=True)
+        .select_related("wallet")
+    )
+    return {user.username.lower(): user for user in users}
 
 
 def active_user_by_mobile_number(mobile_number: str) -> User | None:

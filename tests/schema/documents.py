@@ -96,3 +96,10 @@ HOLD_RESULT = f"""
 CREATE_HOLD = f"mutation($input: CreateHoldInput!) {{ createHold(input: $input) {{ {HOLD_RESULT} }} }}"
 CAPTURE_HOLD = f"mutation($input: CaptureHoldInput!) {{ captureHold(input: $input) {{ {HOLD_RESULT} }} }}"
 VOID_HOLD = f"mutation($input: VoidHoldInput!) {{ voidHold(input: $input) {{ {HOLD_RESULT} }} }}"
+
+TRANSFER_BATCH = f"""
+mutation Batch($input: TransferBatchInput!) {{
+  transferBatch(input: $input) {{
+    transactions {{ id status failureCode amount receiver {{ username }} }} wallet {{ balance }} replayed {ERRORS}
+  }}
+}}"""

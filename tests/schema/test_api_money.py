@@ -284,3 +284,32 @@ def test_the_receiver_reverses_part_of_a_transfer(api, as_alice, alice, bob, fun
     )["transaction"]
     assert seen_by_alice == {"kind": "REVERSAL", "amount": "7.50", "original": {"id": transfer_id, "amount": "20.00"}}
     assert Wallet.objects.get(user=alice).balance == Decimal("37.50")
+
+
+def test_a_transfer_batch_over_the_api(as_alice, alice, bob, fund, make_user):
+    make_user("carol")
+    fund(alice, "30.00")
+    batch = [{"receiverUsername": "bob", "amount": "10"}, {"receiverUsername": "carol", "amount": "25"}]
+
+    atomic = as_alice.execute(doc.TRANSFER_BATCH, {"input": {"transfers": batch, "idempotencyKey": "b1"}})[
+        "transferBatch"
+    ]
+    each = as_alice.execute(
+        doc.TRANSFER_BATCH, {"input": {"transfers": batch, "atomic": False, "idempotencyKey": "b2"}}
+    )["transferBatch"]
+    invalid = as_alice.execute(
+        doc.TRANSFER_BATCH,
+        {"input": {"transfers": [{"receiverUsername": "bob", "amount": "0"}], "idempotencyKey": "b3"}},
+    )["transferBatch"]
+
+    assert [t["failureCode"] for t in atomic["transactions"]] == ["LINKED_TRANSFER_FAILED", "INSUFFICIENT_FUNDS"]
+    assert [(e["code"], e["field"]) for e in atomic["errors"]] == [
+        ("LINKED_TRANSFER_FAILED", "transfers.0"),
+        ("INSUFFICIENT_FUNDS", "transfers.1.amount"),
+    ]
+    assert atomic["wallet"]["balance"] == "30.00"
+    assert [t["status"] for t in each["transactions"]] == ["SUCCESS", "FAILED"]
+    assert each["wallet"]["balance"] == "20.00"
+    assert invalid["transactions"] == [] and [(e["code"], e["field"]) for e in invalid["errors"]] == [
+        ("INVALID_AMOUNT", "transfers.0.amount")
+    ]

@@ -273,3 +273,34 @@ def test_holds_and_transfers_together_never_overdraw_the_available_balance(make_
     wallet = Wallet.objects.get(user__username="alice")
     assert wallet.balance - wallet.held == Decimal("10.00")
     assert audit_ledger().problems == []
+
+
+def test_batches_and_single_transfers_together_never_overdraw(make_user, fund):
+    from wallet.services import BatchItem, transfer_batch_create
+
+    alice, _, _ = make_user("alice"), make_user("bob"), make_user("carol")
+    fund(alice, "100.00")
+
+    def batch(i):
+        return lambda: transfer_batch_create(
+            sender=User.objects.get(username="alice"),
+            transfers=[BatchItem("bob", Decimal("10.00")), BatchItem("carol", Decimal("10.00"))],
+            atomic=True,
+            idempotency_key=f"b{i}",
+        )
+
+    def single(i):
+        return lambda: transfer_create(
+            sender=User.objects.get(username="alice"),
+            receiver_username="bob",
+            amount=Decimal("10.00"),
+            idempotency_key=f"t{i}",
+        )
+
+    results = run_concurrently([batch(i) if i % 2 else single(i) for i in range(12)])
+
+    assert balance("alice") >= 0
+    assert balance("alice") + balance("bob") + balance("carol") == Decimal("100.00")
+    assert balance("alice") < Decimal("20.00")  # the money ran out before the requests did
+    assert audit_ledger().problems == []
+    assert all(not isinstance(r, Exception) for r in results)

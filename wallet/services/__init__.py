@@ -1,5 +1,6 @@
 """Writes. The ledger service in `ledger` is the only code that moves money."""
 
+from wallet.services.batches import BatchItem, BatchResult, transfer_batch_create
 from wallet.services.holds import hold_capture, hold_create, hold_void, holds_release_expired
 from wallet.services.ledger import (
     MovementResult,
@@ -22,6 +23,8 @@ from wallet.services.tokens import (
 from wallet.services.users import user_register
 
 __all__ = [
+    "BatchItem",
+    "BatchResult",
     "IssuedTokens",
     "MovementResult",
     "failure_error",
@@ -37,6 +40,7 @@ __all__ = [
     "tokens_issue",
     "tokens_obtain",
     "tokens_refresh",
+    "transfer_batch_create",
     "transfer_create",
     "user_from_access_token",
     "user_register",

@@ -50,14 +50,13 @@ def failure_error(txn: Transaction) -> WalletError | None:
     if txn.status != Transaction.Status.FAILED:
         return None
     code = ErrorCode(txn.failure_code)
+    field = None
     if code in (ErrorCode.INSUFFICIENT_FUNDS, ErrorCode.DAILY_LIMIT_EXCEEDED, ErrorCode.REVERSAL_EXCEEDS_ORIGINAL):
         field = "amount"
-    elif txn.kind == Transaction.Kind.PAY_BY_MOBILE:
-        field = "mobile_number"
-    elif txn.kind == Transaction.Kind.TRANSFER:
-        field = "receiver_username"
-    else:
-        field = None
+    elif code in (ErrorCode.RECEIVER_NOT_FOUND, ErrorCode.SELF_TRANSFER, ErrorCode.CURRENCY_MISMATCH):
+        field = {Transaction.Kind.PAY_BY_MOBILE: "mobile_number", Transaction.Kind.TRANSFER: "receiver_username"}.get(
+            txn.kind
+        )
     return WalletError(code, FAILURE_MESSAGES[code], field=field)
 
 
@@ -354,9 +353,16 @@ class Leg:
 
 
 def write_entries(txn: Transaction, legs: list[Leg]) -> list[LedgerEntry]:
-    """Applies legs to locked wallets and writes their entries: posted legs move `balance`,
-    pending legs move a customer's `held`. Each layer of legs sums to zero."""
+    """Applies legs to locked wallets and writes their entries. Each layer of legs sums to zero."""
     changed: dict[int, Wallet] = {}
+    entries = apply_legs(txn, legs, changed)
+    save_wallets(changed)
+    return LedgerEntry.objects.bulk_create(entries)
+
+
+def apply_legs(txn: Transaction, legs: list[Leg], changed: dict[int, Wallet]) -> list[LedgerEntry]:
+    """Moves the wallets in memory (posted legs move `balance`, pending legs a customer's `held`)
+    and returns the unsaved entries; `changed` collects the wallets to save."""
     entries = []
     for leg in legs:
         wallet = leg.wallet
@@ -383,20 +389,27 @@ def write_entries(txn: Transaction, legs: list[Leg]) -> list[LedgerEntry]:
         sender.spent_today = selectors.transferred_today(wallet=sender) + txn.amount
         sender.spent_on = timezone.localdate(txn.created_at)
         changed[sender.pk] = sender
+    return entries
+
+
+def save_wallets(changed: dict[int, Wallet]) -> None:
     for wallet in changed.values():
         wallet.save(update_fields=["balance", "held", "spent_today", "spent_on"])
-    return LedgerEntry.objects.bulk_create(entries)
 
 
 def record_parties(
     txn: Transaction, *, initiator_wallet: Wallet, entries: list[LedgerEntry], also: tuple[Wallet, ...] = ()
 ) -> None:
+    TransactionParty.objects.bulk_create(party_rows(txn, initiator_wallet=initiator_wallet, entries=entries, also=also))
+
+
+def party_rows(
+    txn: Transaction, *, initiator_wallet: Wallet, entries: list[LedgerEntry], also: tuple[Wallet, ...] = ()
+) -> list[TransactionParty]:
     """The initiator sees every attempt; the customer wallets it moved money in see its success."""
     wallet_ids = {initiator_wallet.pk, *(wallet.pk for wallet in also)}
     wallet_ids |= {entry.wallet_id for entry in entries if entry.wallet.kind == Wallet.Kind.CUSTOMER}
-    TransactionParty.objects.bulk_create(
-        [TransactionParty(transaction=txn, wallet_id=wallet_id) for wallet_id in sorted(wallet_ids)]
-    )
+    return [TransactionParty(transaction=txn, wallet_id=wallet_id) for wallet_id in sorted(wallet_ids)]
 
 
 EVENT_TYPES = {
@@ -407,7 +420,11 @@ EVENT_TYPES = {
 
 
 def record_event(txn: Transaction, entries: list[LedgerEntry]) -> None:
-    OutboxEvent.objects.create(
+    event_for(txn, entries).save()
+
+
+def event_for(txn: Transaction, entries: list[LedgerEntry]) -> OutboxEvent:
+    return OutboxEvent(
         event_type=EVENT_TYPES[txn.status],
         transaction=txn,
         created_at=txn.created_at,
