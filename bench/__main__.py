@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 PASSWORD = "bench-Passw0rd-2026"
+BATCH_SIZE = 100
 
 
 def parse_args() -> argparse.Namespace:
@@ -285,7 +286,7 @@ def run_benchmark(args, clients, tiers, workdir, pg_url, pg_dir, env) -> dict:
                 "hot_user": hot_user,
             }
 
-        report["scenarios"] = {"spread": [], "hot": [], "reads": []}
+        report["scenarios"] = {"spread": [], "hot": [], "reads": [], "batch": []}
         report["limit"] = {"spread": [], "hot": []}
         for concurrency in clients:
             for mode, hot_wallet in (("spread", 0), ("hot", merchant.wallet.pk)):
@@ -314,6 +315,15 @@ def run_benchmark(args, clients, tiers, workdir, pg_url, pg_dir, env) -> dict:
                 result["percent_of_limit"] = round(100 * result["per_second"] / limit["per_second"], 1)
                 log(f"{mode} x{concurrency}: {result['per_second']}/s, p99 {result['p99_ms']} ms")
                 log(f"pgbench {mode} x{concurrency}: {limit['per_second']}/s")
+
+            if concurrency <= 8:
+                # Batches of 100 transfers: past the one-commit-per-transfer limit.
+                batch = load_result(run_load({**spec("batch", concurrency), "batch_size": BATCH_SIZE}, workdir))
+                batch["transfers_per_second"] = round(batch["per_second"] * BATCH_SIZE, 1)
+                single = report["scenarios"]["spread"][-1]["per_second"]
+                batch["times_single_transfers"] = round(batch["transfers_per_second"] / single, 1)
+                report["scenarios"]["batch"].append(batch)
+                log(f"batch of {BATCH_SIZE} x{concurrency}: {batch['transfers_per_second']} transfers/s")
 
             background = run_load(spec("spread", 8), workdir)
             reads = load_result(run_load(spec("reads", concurrency), workdir))
@@ -367,6 +377,15 @@ def print_table(report: dict) -> None:
     for mode in ("spread", "hot"):
         for result, limit in zip(report["scenarios"][mode], report["limit"][mode], strict=True):
             print(row(mode, result, f"{limit['per_second']:>9} ({result['percent_of_limit']}%)"))
+    for result in report["scenarios"]["batch"]:
+        print(
+            row(
+                "batch",
+                result,
+                f"{result['transfers_per_second']} transfers/s in batches of {BATCH_SIZE} "
+                f"({result['times_single_transfers']}x single transfers)",
+            )
+        )
     for result in report["scenarios"]["reads"]:
         print(row("reads", result, f"with {result['background_transfers']['per_second']}/s transfers running"))
     print()

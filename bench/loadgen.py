@@ -2,8 +2,8 @@
 
     python -m bench.loadgen SPEC.json OUT.json
 
-SPEC: {"url", "mode": "spread"|"hot"|"reads", "concurrency", "duration", "warmup",
-       "users": [[username, token], ...], "hot_user": [username, token] | null}
+SPEC: {"url", "mode": "spread"|"hot"|"reads"|"batch", "concurrency", "duration", "warmup",
+       "users": [[username, token], ...], "hot_user": [username, token] | null, "batch_size": 100}
 
 Every client keeps one keep-alive connection and sends its next request as soon
 as the last one answers, for `duration` seconds after `warmup`. Transfers carry
@@ -23,6 +23,10 @@ TRANSFER = (
     "mutation Transfer($input: TransferInput!) {"
     " transfer(input: $input) { transaction { id status } wallet { balance } errors { code } } }"
 )
+BATCH = (
+    "mutation Batch($input: TransferBatchInput!) {"
+    " transferBatch(input: $input) { transactions { id } wallet { balance } errors { code } } }"
+)
 READS = (
     "query Reads { wallet { balance transferredToday }"
     " transactions(first: 50) { edges { node { id kind status amount createdAt } } pageInfo { endCursor } } }"
@@ -41,6 +45,13 @@ def build_request(spec: dict, rng: random.Random) -> tuple[dict, str]:
     if spec["mode"] == "reads":
         _, token = rng.choice(users)
         return {"query": READS}, token
+    if spec["mode"] == "batch":
+        (sender, token), *receivers = rng.sample(users, spec["batch_size"] + 1)
+        transfers = [{"receiverUsername": name, "amount": "0.01"} for name, _ in receivers]
+        return {
+            "query": BATCH,
+            "variables": {"input": {"transfers": transfers, "idempotencyKey": str(uuid.uuid4())}},
+        }, token
     if spec["mode"] == "hot":
         sender, token = spec["hot_user"]
         receiver, _ = rng.choice(users)
@@ -55,6 +66,8 @@ def succeeded(mode: str, body: dict) -> bool:
         return False
     if mode == "reads":
         return body["data"]["wallet"] is not None
+    if mode == "batch":
+        return body["data"]["transferBatch"]["errors"] == []
     return body["data"]["transfer"]["errors"] == []
 
 
