@@ -144,3 +144,18 @@ def test_verify_ledger_fails_when_the_daily_limit_counter_drifts(transfer):
         call_command("verify_ledger", stdout=StringIO(), stderr=err)
 
     assert "counts 5.00 sent today, its transactions say 20.00" in err.getvalue()
+
+
+def test_verify_ledger_fails_when_the_held_amount_drifts(make_user, fund):
+    from wallet.services import hold_create
+
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "50.00")
+    hold_create(payer=alice, receiver_username="bob", amount=Decimal("20"), idempotency_key="h", expires_in_seconds=60)
+    Wallet.objects.filter(user=alice).update(held=Decimal("0.00"))
+    err = StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("verify_ledger", stdout=StringIO(), stderr=err)
+
+    assert "held 0.00, pending entries -20.00" in err.getvalue()
