@@ -27,6 +27,7 @@ from wallet.services.ledger import (
     failure_error,
     lock_wallets,
     party_rows,
+    receiver_refusal,
     save_wallets,
 )
 from wallet.validation import clean_amount, clean_idempotency_key, clean_note, clean_username_reference
@@ -162,17 +163,9 @@ def _refusals(items, sender, sender_wallet, receivers, locked, atomic) -> list[E
     refusals = []
     for item in items:
         receiver = receivers.get(item.receiver_username)
-        refusal = None
-        if receiver is None:
-            refusal = ErrorCode.RECEIVER_NOT_FOUND
-        elif receiver.pk == sender.pk:
-            refusal = ErrorCode.SELF_TRANSFER
-        elif locked[receiver.wallet.pk].currency != sender_wallet.currency:
-            refusal = ErrorCode.CURRENCY_MISMATCH
-        elif available < item.amount:
-            refusal = ErrorCode.INSUFFICIENT_FUNDS
-        elif spent + item.amount > sender_wallet.daily_transfer_limit:
-            refusal = ErrorCode.DAILY_LIMIT_EXCEEDED
+        refusal = receiver_refusal(sender, receiver) or _refusal_to_send(
+            item.amount, sender_wallet, locked[receiver.wallet.pk], available, spent
+        )
         if refusal is None:
             available -= item.amount
             spent += item.amount
@@ -180,6 +173,16 @@ def _refusals(items, sender, sender_wallet, receivers, locked, atomic) -> list[E
     if atomic and any(refusals):
         return [refusal or ErrorCode.LINKED_TRANSFER_FAILED for refusal in refusals]
     return refusals
+
+
+def _refusal_to_send(amount, sender_wallet, receiver_wallet, available, spent) -> ErrorCode | None:
+    if receiver_wallet.currency != sender_wallet.currency:
+        return ErrorCode.CURRENCY_MISMATCH
+    if available < amount:
+        return ErrorCode.INSUFFICIENT_FUNDS
+    if spent + amount > sender_wallet.daily_transfer_limit:
+        return ErrorCode.DAILY_LIMIT_EXCEEDED
+    return None
 
 
 def _stored_batch(sender: User, keys: list[str], batch_fingerprint: str, wallet: Wallet) -> BatchResult | None:

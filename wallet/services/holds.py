@@ -20,6 +20,7 @@ from wallet.services.ledger import (
     MovementResult,
     fingerprint,
     lock_wallets,
+    receiver_refusal,
     record_event,
     record_parties,
     refusal_to_spend,
@@ -69,11 +70,7 @@ def hold_create(
         reference = normalize_mobile_number(mobile_number)
         receiver = selectors.active_user_by_mobile_number(reference)
     payer_wallet = selectors.wallet_for_user(user=payer)
-    refusal = None
-    if receiver is None:
-        refusal = ErrorCode.RECEIVER_NOT_FOUND
-    elif receiver.pk == payer.pk:
-        refusal = ErrorCode.SELF_TRANSFER
+    refusal = receiver_refusal(payer, receiver)
     key_fingerprint = fingerprint(Transaction.Kind.HOLD, amount, reference, str(expires_in_seconds), note)
     holds_account = system_wallet(Wallet.Kind.HOLDS)
     try:

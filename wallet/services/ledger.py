@@ -202,6 +202,15 @@ def reversal_create(
     )
 
 
+def receiver_refusal(sender: User, receiver: User | None) -> ErrorCode | None:
+    """Why money cannot go to this receiver, known before any lock."""
+    if receiver is None:
+        return ErrorCode.RECEIVER_NOT_FOUND
+    if receiver.pk == sender.pk:
+        return ErrorCode.SELF_TRANSFER
+    return None
+
+
 def _peer_movement(
     *,
     kind: str,
@@ -213,11 +222,7 @@ def _peer_movement(
     note: str,
 ) -> MovementResult:
     wallet = selectors.wallet_for_user(user=sender)
-    refusal = None
-    if receiver is None:
-        refusal = ErrorCode.RECEIVER_NOT_FOUND
-    elif receiver.pk == sender.pk:
-        refusal = ErrorCode.SELF_TRANSFER
+    refusal = receiver_refusal(sender, receiver)
     return _execute(
         _Movement(
             kind=kind,
