@@ -1,4 +1,4 @@
-"""Writes. The ledger service in `ledger` is the only code that moves money."""
+"""Writes. The ledger service (`ledger`, `holds`, `batches`) is the only code that moves money."""
 
 from wallet.services.batches import BatchItem, BatchResult, transfer_batch_create
 from wallet.services.holds import hold_capture, hold_create, hold_void, holds_release_expired

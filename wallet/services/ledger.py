@@ -1,6 +1,6 @@
-"""The ledger service: the only code that moves money.
+"""The ledger service: with `holds` and `batches`, which build on the helpers here, the only code that moves money.
 
-Every movement follows one path (`_execute`): validate and resolve everything
+Every single movement follows one path (`_execute`): validate and resolve everything
 possible without locks, then in one database transaction lock every wallet it
 touches in ascending id order, check balance and daily limit on the locked
 rows, and write the transaction, its entries, the new cached balances, its
