@@ -111,6 +111,14 @@ WALLET_DAILY_TRANSFER_LIMIT = Decimal(os.environ.get("WALLET_DAILY_TRANSFER_LIMI
 WALLET_MAX_AMOUNT = Decimal(os.environ.get("WALLET_MAX_AMOUNT", "1000000.00"))
 PHONENUMBER_DEFAULT_REGION = os.environ.get("PHONENUMBER_DEFAULT_REGION", "US")
 
+# --- Events (the outbox relay) -----------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+KAFKA_BOOTSTRAP_SERVERS = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+# redis (default where REDIS_URL is set), kafka, or log.
+EVENT_TRANSPORT = os.environ.get("EVENT_TRANSPORT") or ("redis" if REDIS_URL else "log")
+EVENT_STREAM_MAXLEN = int(os.environ.get("EVENT_STREAM_MAXLEN", "100000"))
+EVENT_RETENTION_DAYS = int(os.environ.get("EVENT_RETENTION_DAYS", "7"))
+
 # --- The GraphQL API ---------------------------------------------------------
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "12"))
 GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))

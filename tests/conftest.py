@@ -75,9 +75,7 @@ def _postgres_only(request):
         "needs PostgreSQL: set DATABASE_URL=postgres://… or install the PostgreSQL server binaries "
         "(initdb, pg_ctl) so the tests can start a throwaway server"
     )
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true forbids skipping: {reason}")
-    pytest.skip(reason)
+    _unavailable(reason)
 
 
 @pytest.fixture
@@ -124,3 +122,23 @@ def token_for():
     from wallet.services import tokens_issue
 
     return lambda user: tokens_issue(user=user).token
+
+
+def _unavailable(reason: str):
+    """Skip with the reason; under CI=true a missing server is a failure instead."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true forbids skipping: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real redis-server started for the session (Debian's redis-server package)."""
+    from tests.support import redis_server
+
+    if not redis_server.available():
+        _unavailable("needs redis-server (apt-get install redis-server) to test the Redis transport")
+    process, url = redis_server.start()
+    yield url
+    process.terminate()
+    process.wait(timeout=10)

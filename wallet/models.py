@@ -277,3 +277,14 @@ class OutboxEvent(models.Model):
         indexes = [
             models.Index(fields=["id"], condition=Q(published_at__isnull=True), name="outbox_unpublished"),
         ]
+
+
+class ProcessedEvent(models.Model):
+    """An event a consumer has handled, so that a redelivery does nothing."""
+
+    consumer = models.CharField(max_length=64)
+    event_id = models.UUIDField()
+    processed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["consumer", "event_id"], name="event_handled_once_per_consumer")]

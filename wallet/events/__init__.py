@@ -1,0 +1,1 @@
+"""Publishing the outbox: the relay, its transports and idempotent consumers."""
