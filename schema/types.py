@@ -5,13 +5,14 @@ from typing import Optional
 
 import strawberry
 import strawberry_django
+from django.urls import reverse
 from django.utils import timezone
 from strawberry import relay
 from strawberry.types import Info
 
 from schema.errors import ErrorCode
 from schema.permissions import viewer
-from wallet import models, selectors
+from wallet import models, selectors, services
 
 
 @strawberry.enum(description="What a transaction did.")
@@ -101,6 +102,20 @@ def _party(wallet: models.Wallet | None) -> Party | None:
     return Party(username=wallet.user.username)
 
 
+@strawberry.enum(description="PENDING while the receipt is being made; READY to download; FAILED if it could not be.")
+class ReceiptStatus(Enum):
+    PENDING = "PENDING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+@strawberry.type(description="The viewer's PDF receipt of a transaction.")
+class Receipt:
+    status: ReceiptStatus
+    url: str | None = strawberry.field(description="A signed download link, valid for a few minutes; READY only.")
+    verification_code: str
+
+
 @strawberry_django.type(models.Transaction, name="Transaction")
 class TransactionNode(relay.Node):
     resolve_id = classmethod(_primary_key)
@@ -147,6 +162,18 @@ class TransactionNode(relay.Node):
         if self.original_id is None:
             return None
         return selectors.transaction_for_user(user=viewer(info), transaction_id=self.original_id)
+
+    @strawberry.field(description="The viewer's receipt, once the transaction's event has requested it.")
+    def receipt(self, info: Info) -> Receipt | None:
+        receipt = selectors.receipt_for_user(user=viewer(info), transaction=self)
+        if receipt is None:
+            return None
+        url = None
+        if receipt.status == models.Receipt.Status.READY:
+            url = info.context.request.build_absolute_uri(
+                reverse("receipt-download", args=[services.receipt_link_token(receipt)])
+            )
+        return Receipt(status=ReceiptStatus(receipt.status), url=url, verification_code=receipt.verification_code)
 
     @strawberry.field(description="The viewer's own ledger entries in this transaction.")
     def entries(self, info: Info) -> list["LedgerEntryNode"]:

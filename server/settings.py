@@ -119,6 +119,14 @@ EVENT_TRANSPORT = os.environ.get("EVENT_TRANSPORT") or ("redis" if REDIS_URL els
 EVENT_STREAM_MAXLEN = int(os.environ.get("EVENT_STREAM_MAXLEN", "100000"))
 EVENT_RETENTION_DAYS = int(os.environ.get("EVENT_RETENTION_DAYS", "7"))
 
+# --- Background tasks (Celery) and receipts ----------------------------------
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "memory://"
+# Without a broker (the embedded default), tasks run inline where they are queued.
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL.startswith("memory://")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_IGNORE_RESULT = True
+RECEIPT_URL_MAX_AGE_SECONDS = int(os.environ.get("RECEIPT_URL_MAX_AGE_SECONDS", "600"))
+
 # --- The GraphQL API ---------------------------------------------------------
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "12"))
 GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))

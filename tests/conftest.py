@@ -131,8 +131,17 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture
+def redis_url(redis_server_url):
+    """The session's Redis, emptied for this test."""
+    import redis
+
+    redis.Redis.from_url(redis_server_url).flushall()
+    return redis_server_url
+
+
 @pytest.fixture(scope="session")
-def redis_url():
+def redis_server_url():
     """A real redis-server started for the session (Debian's redis-server package)."""
     from tests.support import redis_server
 

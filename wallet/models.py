@@ -288,3 +288,23 @@ class ProcessedEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["consumer", "event_id"], name="event_handled_once_per_consumer")]
+
+
+class Receipt(models.Model):
+    """A participant's PDF receipt of a transaction: one per (transaction, wallet), however often generated."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        READY = "READY", "Ready"
+        FAILED = "FAILED", "Failed"
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="receipts")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="receipts")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    verification_code = models.CharField(max_length=32)
+    pdf = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    generated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["transaction", "wallet"], name="one_receipt_per_participant")]

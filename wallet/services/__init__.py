@@ -11,6 +11,7 @@ from wallet.services.ledger import (
     transfer_create,
     withdrawal_create,
 )
+from wallet.services.receipts import receipt_for_token, receipt_link_token, receipts_request
 from wallet.services.tokens import (
     IssuedTokens,
     refresh_token_revoke,
@@ -34,6 +35,9 @@ __all__ = [
     "holds_release_expired",
     "mobile_payment_create",
     "money_add",
+    "receipt_for_token",
+    "receipt_link_token",
+    "receipts_request",
     "refresh_token_revoke",
     "reversal_create",
     "token_verify",

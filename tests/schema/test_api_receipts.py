@@ -1,0 +1,65 @@
+"""A transfer becomes a downloadable PDF through the real pipeline: relay → Redis → consumer → Celery worker."""
+
+import os
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+import requests
+from django.conf import settings
+from django.db import connection
+from pypdf import PdfReader
+from strawberry import relay
+
+from wallet.models import Receipt
+from wallet.services import transfer_create
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+RECEIPT = "query($id: ID!) { transaction(id: $id) { amount receipt { status url verificationCode } } }"
+
+
+def test_a_participant_downloads_the_pdf_and_nobody_else_can(api, make_user, fund, token_for, redis_url):
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    fund(alice, "100.00")
+    txn = transfer_create(
+        sender=alice, receiver_username="bob", amount=Decimal("12.50"), idempotency_key="p"
+    ).transaction
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": redis_url,
+        "EVENT_TRANSPORT": "redis",
+    }
+
+    def manage(*args):
+        subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, check=True)
+
+    worker_command = [sys.executable, "-m", "celery", "-A", "server", "worker", "--pool=solo", "--loglevel=WARNING"]
+    worker = subprocess.Popen([*worker_command, "--without-gossip", "--without-mingle"], cwd=settings.BASE_DIR, env=env)
+    try:
+        manage("relay_events", "--once")
+        manage("consume_events", "--consumer", "receipts", "--once")
+        deadline = time.time() + 60
+        while time.time() < deadline and Receipt.objects.filter(transaction=txn, status="READY").count() < 2:
+            time.sleep(0.3)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    global_id = str(relay.GlobalID("Transaction", str(txn.pk)))
+    seen_by_bob = api.as_user(token_for(bob)).execute(RECEIPT, {"id": global_id})["transaction"]["receipt"]
+    assert seen_by_bob["status"] == "READY"
+    download = requests.get(seen_by_bob["url"], timeout=10)
+    assert download.status_code == 200 and download.headers["Content-Type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(download.content)).pages)
+    assert "12.50 USD" in text and "alice" in text and "bob" in text
+    assert seen_by_bob["verificationCode"] in text
+
+    assert api.as_user(token_for(carol)).execute(RECEIPT, {"id": global_id}) == {"transaction": None}
+    tampered = seen_by_bob["url"].rstrip("/")[:-3] + "xyz/"
+    assert requests.get(tampered, timeout=10).status_code == 404

@@ -1,0 +1,72 @@
+"""PDF receipts: requested per participant, generated once, downloaded through a signed, expiring link."""
+
+from decimal import Decimal
+from io import BytesIO
+from unittest import mock
+
+import pytest
+from pypdf import PdfReader
+
+from wallet.models import Receipt
+from wallet.services import receipt_for_token, receipt_link_token, receipts_request, transfer_create
+from wallet.services.receipts import receipt_generate
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(receipt: Receipt) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(bytes(receipt.pdf))).pages)
+
+
+@pytest.fixture
+def paid(make_user, fund):
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "100.00")
+    return transfer_create(
+        sender=alice, receiver_username="bob", amount=Decimal("12.50"), idempotency_key="p"
+    ).transaction
+
+
+def test_each_participant_gets_a_receipt_with_their_own_balance(paid, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        receipts = receipts_request(transaction_id=paid.pk)
+
+    by_owner = {r.wallet.user.username: Receipt.objects.get(pk=r.pk) for r in receipts}
+    assert set(by_owner) == {"alice", "bob"}
+    alice_text, bob_text = pdf_text(by_owner["alice"]), pdf_text(by_owner["bob"])
+    for text in (alice_text, bob_text):
+        assert "12.50 USD" in text and "alice" in text and "bob" in text and f"#{paid.pk}" in text
+    assert "87.50 USD" in alice_text and "87.50" not in bob_text  # nobody sees another's balance
+    assert by_owner["bob"].verification_code in bob_text
+
+
+def test_generating_twice_is_harmless(paid, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        receipts_request(transaction_id=paid.pk)
+    first = Receipt.objects.get(wallet__user__username="bob")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        receipts_request(transaction_id=paid.pk)
+    again = receipt_generate(transaction_id=paid.pk, wallet_id=first.wallet_id)
+
+    assert Receipt.objects.count() == 2
+    assert (again.pk, bytes(again.pdf), again.generated_at) == (first.pk, bytes(first.pdf), first.generated_at)
+
+
+def test_failed_movements_get_no_receipt(make_user):
+    alice, _ = make_user("alice"), make_user("bob")
+    refused = transfer_create(sender=alice, receiver_username="bob", amount=Decimal("5"), idempotency_key="x")
+
+    assert receipts_request(transaction_id=refused.transaction.pk) == []
+
+
+def test_a_download_token_is_bound_to_one_receipt_and_expires(paid, django_capture_on_commit_callbacks, settings):
+    with django_capture_on_commit_callbacks(execute=True):
+        receipts_request(transaction_id=paid.pk)
+    receipt = Receipt.objects.get(wallet__user__username="bob")
+    token = receipt_link_token(receipt)
+
+    assert receipt_for_token(token) == receipt
+    assert receipt_for_token(token[:-2] + ("A" if token[-1] != "A" else "B") + token[-1]) is None
+    with mock.patch("django.core.signing.time.time", return_value=10**10):
+        assert receipt_for_token(token) is None
