@@ -1,0 +1,61 @@
+"""Load: a burst of 1,000 transfers drains through the outbox into receipts (real relay, Redis, Celery worker).
+
+The drain time is printed (run with -s to see it); like every timing here it is reported, not asserted.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from wallet.models import OutboxEvent, Receipt, User
+from wallet.services import transfer_create
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+TRANSFERS = 1_000
+
+
+def test_a_burst_of_transfers_becomes_receipts_and_the_outbox_drains(make_user, fund, redis_url):
+    users = [make_user(f"u{i}") for i in range(10)]
+    for user in users:
+        fund(user, "1000.00")
+    senders = [User.objects.get(pk=user.pk) for user in users]
+    for i in range(TRANSFERS):
+        transfer_create(
+            sender=senders[i % 10], receiver_username=f"u{(i + 1) % 10}", amount=Decimal("1"), idempotency_key=f"t{i}"
+        )
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": redis_url,
+        "EVENT_TRANSPORT": "redis",
+    }
+    expected = TRANSFERS * 2 + len(users)  # a receipt per participant; the top-ups have one each
+
+    started = time.perf_counter()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "server", "worker", "--concurrency=2", "--loglevel=WARNING"],
+        cwd=settings.BASE_DIR,
+        env=env,
+    )
+    try:
+        for command in (["relay_events", "--once"], ["consume_events", "--consumer", "receipts", "--once"]):
+            subprocess.run([sys.executable, "manage.py", *command], cwd=settings.BASE_DIR, env=env, check=True)
+        deadline = time.time() + 240
+        while time.time() < deadline and Receipt.objects.filter(status="READY").count() < expected:
+            time.sleep(0.5)
+        drained_in = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+    assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
+    assert Receipt.objects.filter(status="READY").count() == Receipt.objects.count() == expected
+    print(f"\n{TRANSFERS} transfers -> {expected} receipts; outbox drained and receipts ready in {drained_in:.1f} s")
