@@ -11,6 +11,7 @@ from strawberry.utils.logging import StrawberryLogger
 from schema.errors import MaskUnexpectedErrors, is_unexpected
 from schema.mutations import Mutation
 from schema.queries import Query
+from schema.realtime import Subscription
 from schema.scalars import DecimalScalar
 from schema.types import LedgerEntryNode, TransactionNode, UserNode, WalletNode
 
@@ -41,6 +42,7 @@ class WalletSchema(strawberry.Schema):
 schema = WalletSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[UserNode, WalletNode, TransactionNode, LedgerEntryNode],
     config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),
     # Factories, so that each request gets fresh extension instances.

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "strawberry_django",
+    "channels",
     "graphql_jwt.refresh_token.apps.RefreshTokenConfig",
     "wallet",
 ]
@@ -126,6 +127,15 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL.startswith("memory://")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_IGNORE_RESULT = True
 RECEIPT_URL_MAX_AGE_SECONDS = int(os.environ.get("RECEIPT_URL_MAX_AGE_SECONDS", "600"))
+
+# --- Real time (walletEvents over WebSocket, Django Channels) -----------------
+CHANNEL_LAYERS = {
+    "default": (
+        {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        if REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
 
 # --- The GraphQL API ---------------------------------------------------------
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "12"))

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from wallet.events.realtime import push_to_wallets
 from wallet.events.stream_consumer import consume_streams
 from wallet.services.receipts import receipts_request
 
@@ -10,11 +11,14 @@ def request_receipts(event: dict) -> None:
         receipts_request(transaction_id=event["transaction_id"])
 
 
-CONSUMERS = {"receipts": request_receipts}
+CONSUMERS = {"receipts": request_receipts, "realtime": push_to_wallets}
 
 
 class Command(BaseCommand):
-    help = "Runs an event consumer on the Redis streams (receipts: queue a PDF receipt per payment)."
+    help = (
+        "Runs an event consumer on the Redis streams: receipts (queue a PDF receipt per payment) or realtime "
+        "(push to walletEvents subscribers)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--consumer", choices=sorted(CONSUMERS), default="receipts")

@@ -1,0 +1,101 @@
+"""walletEvents over a real WebSocket (daphne, Channels, channels-redis on a real Redis)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from wallet.models import OutboxEvent
+from wallet.services import transfer_create
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+SUBSCRIPTION = "subscription { walletEvents { type kind status amount balance transactionId } }"
+
+
+@pytest.fixture
+def asgi_server(redis_url):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": redis_url,
+        "EVENT_TRANSPORT": "redis",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "server.asgi:application"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"ws://127.0.0.1:{port}/graphql/", env
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@contextmanager
+def subscribed(url: str, token: str):
+    with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "connection_init", "payload": {"authToken": token}}))
+        ack = json.loads(ws.recv(timeout=10))
+        assert ack["type"] == "connection_ack", ack
+        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
+        yield ws
+
+
+def test_the_receiver_sees_money_arrive_and_others_see_nothing(asgi_server, make_user, fund, token_for):
+    url, env = asgi_server
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    fund(alice, "50.00")
+    OutboxEvent.objects.update(published_at=timezone.now())  # only the transfer below is new
+    with subscribed(url, token_for(bob)) as as_bob, subscribed(url, token_for(carol)) as as_carol:
+        time.sleep(1)  # let both subscriptions join their wallet's group
+
+        transfer_create(sender=alice, receiver_username="bob", amount=Decimal("12.50"), idempotency_key="pay")
+        for command in (["relay_events", "--once"], ["consume_events", "--consumer", "realtime", "--once"]):
+            subprocess.run([sys.executable, "manage.py", *command], cwd=settings.BASE_DIR, env=env, check=True)
+
+        message = json.loads(as_bob.recv(timeout=15))
+        with pytest.raises(TimeoutError):
+            as_carol.recv(timeout=2)
+
+    assert message["type"] == "next", message
+    event = message["payload"]["data"]["walletEvents"]
+    assert (event["type"], event["kind"], event["status"], event["amount"], event["balance"]) == (
+        "transaction.succeeded",
+        "TRANSFER",
+        "SUCCESS",
+        "12.50",
+        "12.50",
+    )
+
+
+def test_a_connection_without_a_valid_token_is_refused(asgi_server):
+    url, _ = asgi_server
+    for payload in ({}, {"authToken": "not-a-token"}):
+        with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+            ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=10)
+        assert closed.value.rcvd.code == 4403
