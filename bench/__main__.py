@@ -203,6 +203,8 @@ def main() -> None:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "JWT_ACCESS_TOKEN_SECONDS": "7200",
         "LOG_LEVEL": "WARNING",
+        # Event consumers (receipts, real time) run as their own processes in production, not in the API's.
+        "EVENTS_IN_PROCESS": "false",
     }
     os.environ.update(env)
     try:

@@ -119,6 +119,8 @@ KAFKA_BOOTSTRAP_SERVERS = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
 EVENT_TRANSPORT = os.environ.get("EVENT_TRANSPORT") or ("redis" if REDIS_URL else "log")
 EVENT_STREAM_MAXLEN = int(os.environ.get("EVENT_STREAM_MAXLEN", "100000"))
 EVENT_RETENTION_DAYS = int(os.environ.get("EVENT_RETENTION_DAYS", "7"))
+# Without Redis there is no stream to consume: the consumers (receipts, real time) run in-process after commit.
+EVENTS_IN_PROCESS = env_bool("EVENTS_IN_PROCESS", not REDIS_URL)
 
 # --- Background tasks (Celery) and receipts ----------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "memory://"

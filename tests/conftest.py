@@ -31,6 +31,8 @@ def pytest_configure(config):
     global _throwaway_directory
     # Password hashing is deliberately slow; tests register many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests drive the event consumers themselves (or turn this on where they test it).
+    settings.EVENTS_IN_PROCESS = False
     if os.environ.get("WALLET_TEST_DATABASE") == "sqlite":
         if not _on_postgres():
             return

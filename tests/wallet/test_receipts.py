@@ -70,3 +70,19 @@ def test_a_download_token_is_bound_to_one_receipt_and_expires(paid, django_captu
     assert receipt_for_token(token[:-2] + ("A" if token[-1] != "A" else "B") + token[-1]) is None
     with mock.patch("django.core.signing.time.time", return_value=10**10):
         assert receipt_for_token(token) is None
+
+
+def test_without_redis_a_transfer_makes_its_receipts_in_process(
+    make_user, fund, settings, django_capture_on_commit_callbacks
+):
+    settings.EVENTS_IN_PROCESS = True
+    alice, _ = make_user("alice"), make_user("bob")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fund(alice, "20.00")
+        txn = transfer_create(
+            sender=alice, receiver_username="bob", amount=Decimal("5"), idempotency_key="p"
+        ).transaction
+
+    assert set(Receipt.objects.filter(transaction=txn).values_list("status", flat=True)) == {"READY"}
+    assert Receipt.objects.filter(transaction=txn).count() == 2

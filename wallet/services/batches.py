@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from wallet import selectors
 from wallet.errors import ErrorCode, ValidationFailed, WalletError
+from wallet.events.local import dispatch_after_commit
 from wallet.models import LedgerEntry, OutboxEvent, Transaction, TransactionParty, User, Wallet
 from wallet.money import to_minor_units
 from wallet.services.ledger import (
@@ -112,6 +113,7 @@ def transfer_batch_create(
             LedgerEntry.objects.bulk_create(entries)
             TransactionParty.objects.bulk_create(parties)
             OutboxEvent.objects.bulk_create(events)
+            dispatch_after_commit(events)
     except IntegrityError:
         # A twin of this batch committed while this one waited for the locks.
         stored = _stored_batch(sender, keys, batch_fingerprint, wallet)

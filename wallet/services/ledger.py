@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from wallet import selectors
 from wallet.errors import FAILURE_MESSAGES, ErrorCode, WalletError
+from wallet.events.local import dispatch_after_commit
 from wallet.models import LedgerEntry, OutboxEvent, Transaction, TransactionParty, User, Wallet
 from wallet.money import to_minor_units
 from wallet.validation import (
@@ -425,7 +426,9 @@ EVENT_TYPES = {
 
 
 def record_event(txn: Transaction, entries: list[LedgerEntry]) -> None:
-    event_for(txn, entries).save()
+    event = event_for(txn, entries)
+    event.save()
+    dispatch_after_commit([event])
 
 
 def event_for(txn: Transaction, entries: list[LedgerEntry]) -> OutboxEvent:

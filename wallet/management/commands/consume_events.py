@@ -1,17 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from wallet.events.realtime import push_to_wallets
+from wallet.events.handlers import CONSUMERS
 from wallet.events.stream_consumer import consume_streams
-from wallet.services.receipts import receipts_request
-
-
-def request_receipts(event: dict) -> None:
-    if event["type"] == "transaction.succeeded":
-        receipts_request(transaction_id=event["transaction_id"])
-
-
-CONSUMERS = {"receipts": request_receipts, "realtime": push_to_wallets}
 
 
 class Command(BaseCommand):

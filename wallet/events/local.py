@@ -1,0 +1,22 @@
+"""Without Redis (the embedded default) there is no stream to consume: the consumers run in-process, after commit."""
+
+from django.conf import settings
+from django.db import transaction
+
+from wallet.models import OutboxEvent
+
+
+def dispatch_after_commit(events: list[OutboxEvent]) -> None:
+    if not settings.EVENTS_IN_PROCESS:
+        return
+
+    def dispatch():
+        from wallet.events.consumers import consume
+        from wallet.events.handlers import CONSUMERS
+        from wallet.events.transports import message
+
+        for event in events:
+            for name, handler in CONSUMERS.items():
+                consume(consumer=name, event=message(event), handler=handler)
+
+    transaction.on_commit(dispatch)
