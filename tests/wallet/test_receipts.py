@@ -86,3 +86,18 @@ def test_without_redis_a_transfer_makes_its_receipts_in_process(
 
     assert set(Receipt.objects.filter(transaction=txn).values_list("status", flat=True)) == {"READY"}
     assert Receipt.objects.filter(transaction=txn).count() == 2
+
+
+def test_a_failing_receipt_never_fails_the_movement(make_user, fund, settings, django_capture_on_commit_callbacks):
+    settings.EVENTS_IN_PROCESS = True
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "20.00")
+
+    with (
+        mock.patch("wallet.receipt_pdf.render", side_effect=RuntimeError("PDF library broke")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        result = transfer_create(sender=alice, receiver_username="bob", amount=Decimal("5"), idempotency_key="p")
+
+    assert result.error is None and result.transaction.status == "SUCCESS"
+    assert set(Receipt.objects.filter(transaction=result.transaction).values_list("status", flat=True)) == {"FAILED"}

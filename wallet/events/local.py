@@ -19,4 +19,5 @@ def dispatch_after_commit(events: list[OutboxEvent]) -> None:
             for name, handler in CONSUMERS.items():
                 consume(consumer=name, event=message(event), handler=handler)
 
-    transaction.on_commit(dispatch)
+    # robust: a failing consumer is logged, never turned into an error for a movement that committed.
+    transaction.on_commit(dispatch, robust=True)

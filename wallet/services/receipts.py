@@ -44,7 +44,8 @@ def receipts_request(*, transaction_id: int) -> list[Receipt]:
     for receipt in receipts:
         if receipt.status != Receipt.Status.READY:
             transaction.on_commit(
-                lambda r=receipt: generate_receipt.delay(transaction_id=r.transaction_id, wallet_id=r.wallet_id)
+                lambda r=receipt: generate_receipt.delay(transaction_id=r.transaction_id, wallet_id=r.wallet_id),
+                robust=True,
             )
     return receipts
 
@@ -53,6 +54,7 @@ def receipt_generate(*, transaction_id: int, wallet_id: int) -> Receipt:
     """Renders the receipt once: a second run for the same receipt finds it READY and does nothing."""
     from wallet.receipt_pdf import render
 
+    failure = None
     with transaction.atomic():
         receipt = (
             Receipt.objects.select_for_update(of=("self",))
@@ -63,12 +65,16 @@ def receipt_generate(*, transaction_id: int, wallet_id: int) -> Receipt:
             return receipt
         try:
             receipt.pdf = render(receipt)
-        except Exception:
-            Receipt.objects.filter(pk=receipt.pk).update(status=Receipt.Status.FAILED)
-            raise
-        receipt.status = Receipt.Status.READY
-        receipt.generated_at = timezone.now()
-        receipt.save(update_fields=["pdf", "status", "generated_at"])
+        except Exception as error:  # recorded as FAILED, then raised for the task queue to retry
+            failure = error
+            receipt.status = Receipt.Status.FAILED
+            receipt.save(update_fields=["status"])
+        else:
+            receipt.status = Receipt.Status.READY
+            receipt.generated_at = timezone.now()
+            receipt.save(update_fields=["pdf", "status", "generated_at"])
+    if failure is not None:
+        raise failure
     return receipt
 
 
