@@ -153,3 +153,30 @@ def redis_server_url():
     yield url
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture
+def process_env(redis_url):
+    """The environment for the service's own processes (relay, consumers, worker, ASGI server) in a test:
+    the test database, the test's Redis, events on Redis."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": redis_url,
+        "EVENT_TRANSPORT": "redis",
+    }
+
+
+@pytest.fixture
+def manage(process_env):
+    """Runs `manage.py <args>` as its own process, as an operator would; fails the test if it fails."""
+    import subprocess
+    import sys
+
+    def run(*args: str) -> None:
+        subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=process_env, check=True)
+
+    return run

@@ -1,7 +1,6 @@
 """walletEvents over a real WebSocket (daphne, Channels, channels-redis on a real Redis)."""
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -11,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -25,21 +23,14 @@ SUBSCRIPTION = "subscription { walletEvents { type kind status amount balance tr
 
 
 @pytest.fixture
-def asgi_server(redis_url):
+def asgi_server(process_env):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-        "EVENT_TRANSPORT": "redis",
-    }
     server = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "server.asgi:application"],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=process_env,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 30
@@ -49,7 +40,7 @@ def asgi_server(redis_url):
             break
         except OSError:
             time.sleep(0.1)
-    yield f"ws://127.0.0.1:{port}/graphql/", env
+    yield f"ws://127.0.0.1:{port}/graphql/"
     server.terminate()
     server.wait(timeout=30)
 
@@ -64,8 +55,8 @@ def subscribed(url: str, token: str):
         yield ws
 
 
-def test_the_receiver_sees_money_arrive_and_others_see_nothing(asgi_server, make_user, fund, token_for):
-    url, env = asgi_server
+def test_the_receiver_sees_money_arrive_and_others_see_nothing(asgi_server, make_user, fund, token_for, manage):
+    url = asgi_server
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     fund(alice, "50.00")
     OutboxEvent.objects.update(published_at=timezone.now())  # only the transfer below is new
@@ -73,8 +64,8 @@ def test_the_receiver_sees_money_arrive_and_others_see_nothing(asgi_server, make
         time.sleep(1)  # let both subscriptions join their wallet's group
 
         transfer_create(sender=alice, receiver_username="bob", amount=Decimal("12.50"), idempotency_key="pay")
-        for command in (["relay_events", "--once"], ["consume_events", "--consumer", "realtime", "--once"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=settings.BASE_DIR, env=env, check=True)
+        manage("relay_events", "--once")
+        manage("consume_events", "--consumer", "realtime", "--once")
 
         message = json.loads(as_bob.recv(timeout=15))
         with pytest.raises(TimeoutError):
@@ -92,7 +83,7 @@ def test_the_receiver_sees_money_arrive_and_others_see_nothing(asgi_server, make
 
 
 def test_a_connection_without_a_valid_token_is_refused(asgi_server):
-    url, _ = asgi_server
+    url = asgi_server
     for payload in ({}, {"authToken": "not-a-token"}):
         with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
             ws.send(json.dumps({"type": "connection_init", "payload": payload}))

@@ -1,6 +1,5 @@
 """A transfer becomes a downloadable PDF through the real pipeline: relay → Redis → consumer → Celery worker."""
 
-import os
 import subprocess
 import sys
 import time
@@ -10,7 +9,6 @@ from io import BytesIO
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection
 from pypdf import PdfReader
 from strawberry import relay
 
@@ -22,25 +20,16 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 RECEIPT = "query($id: ID!) { transaction(id: $id) { amount receipt { status url verificationCode } } }"
 
 
-def test_a_participant_downloads_the_pdf_and_nobody_else_can(api, make_user, fund, token_for, redis_url):
+def test_a_participant_downloads_the_pdf_and_nobody_else_can(api, make_user, fund, token_for, process_env, manage):
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     fund(alice, "100.00")
     txn = transfer_create(
         sender=alice, receiver_username="bob", amount=Decimal("12.50"), idempotency_key="p"
     ).transaction
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-        "EVENT_TRANSPORT": "redis",
-    }
-
-    def manage(*args):
-        subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, check=True)
-
     worker_command = [sys.executable, "-m", "celery", "-A", "server", "worker", "--pool=solo", "--loglevel=WARNING"]
-    worker = subprocess.Popen([*worker_command, "--without-gossip", "--without-mingle"], cwd=settings.BASE_DIR, env=env)
+    worker = subprocess.Popen(
+        [*worker_command, "--without-gossip", "--without-mingle"], cwd=settings.BASE_DIR, env=process_env
+    )
     try:
         manage("relay_events", "--once")
         manage("consume_events", "--consumer", "receipts", "--once")

@@ -132,9 +132,8 @@ def test_relays_running_at_once_publish_each_event_once(make_user, fund):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_relays_killed_mid_run_lose_nothing_and_consumers_act_once(make_user, fund, redis_url):
+def test_relays_killed_mid_run_lose_nothing_and_consumers_act_once(make_user, fund, redis_url, process_env, manage):
     """Real relay processes, SIGKILLed again and again while they publish to a real Redis."""
-    import os
     import random
     import signal
     import subprocess
@@ -144,30 +143,22 @@ def test_relays_killed_mid_run_lose_nothing_and_consumers_act_once(make_user, fu
 
     import redis
     from django.conf import settings
-    from django.db import connection
 
     alice, _ = make_user("alice"), make_user("bob")
     fund(alice, "1000.00")
     for i in range(300):
         transfer_create(sender=alice, receiver_username="bob", amount=Decimal("1"), idempotency_key=f"t{i}")
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-        "EVENT_TRANSPORT": "redis",
-    }
     rng = random.Random(7)
     kills = 0
     while OutboxEvent.objects.filter(published_at__isnull=True).exists() and kills < 40:
         relay = subprocess.Popen(
-            [sys.executable, "manage.py", "relay_events", "--batch", "10"], cwd=settings.BASE_DIR, env=env
+            [sys.executable, "manage.py", "relay_events", "--batch", "10"], cwd=settings.BASE_DIR, env=process_env
         )
         time.sleep(rng.uniform(0.8, 1.6))  # Django's start-up takes most of a second
         relay.send_signal(signal.SIGKILL)
         relay.wait()
         kills += 1
-    subprocess.run([sys.executable, "manage.py", "relay_events", "--once"], cwd=settings.BASE_DIR, env=env, check=True)
+    manage("relay_events", "--once")
 
     client = redis.Redis.from_url(redis_url)
     delivered = [

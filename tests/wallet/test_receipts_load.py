@@ -3,7 +3,6 @@
 The drain time is printed (run with -s to see it); like every timing here it is reported, not asserted.
 """
 
-import os
 import subprocess
 import sys
 import time
@@ -11,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from wallet.models import OutboxEvent, Receipt, User
 from wallet.services import transfer_create
@@ -21,7 +19,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 TRANSFERS = 1_000
 
 
-def test_a_burst_of_transfers_becomes_receipts_and_the_outbox_drains(make_user, fund, redis_url):
+def test_a_burst_of_transfers_becomes_receipts_and_the_outbox_drains(make_user, fund, process_env, manage):
     users = [make_user(f"u{i}") for i in range(10)]
     for user in users:
         fund(user, "1000.00")
@@ -30,24 +28,17 @@ def test_a_burst_of_transfers_becomes_receipts_and_the_outbox_drains(make_user, 
         transfer_create(
             sender=senders[i % 10], receiver_username=f"u{(i + 1) % 10}", amount=Decimal("1"), idempotency_key=f"t{i}"
         )
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-        "EVENT_TRANSPORT": "redis",
-    }
     expected = TRANSFERS * 2 + len(users)  # a receipt per participant; the top-ups have one each
 
     started = time.perf_counter()
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "server", "worker", "--concurrency=2", "--loglevel=WARNING"],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=process_env,
     )
     try:
-        for command in (["relay_events", "--once"], ["consume_events", "--consumer", "receipts", "--once"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=settings.BASE_DIR, env=env, check=True)
+        manage("relay_events", "--once")
+        manage("consume_events", "--consumer", "receipts", "--once")
         deadline = time.time() + 240
         while time.time() < deadline and Receipt.objects.filter(status="READY").count() < expected:
             time.sleep(0.5)
