@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from wallet.models import LedgerEntry, Receipt, Transaction, User, Wallet
 from wallet.money import zero
+from wallet.validation import SERVICE_KEY_PREFIX
 
 
 def wallet_for_user(*, user: User) -> Wallet:
@@ -75,7 +76,7 @@ def hold_state(*, hold: Transaction) -> str | None:
         resolution = resolutions[0]
         if resolution.kind == Transaction.Kind.HOLD_CAPTURE:
             return "CAPTURED"
-        return "EXPIRED" if resolution.idempotency_key.startswith("~") else "VOIDED"
+        return "EXPIRED" if resolution.idempotency_key.startswith(SERVICE_KEY_PREFIX) else "VOIDED"
     return "EXPIRED" if timezone.now() >= hold.expires_at else "ACTIVE"
 
 

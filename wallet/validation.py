@@ -9,6 +9,8 @@ from wallet.errors import ErrorCode, WalletError
 from wallet.money import quantum
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+# Keys starting with this are the service's own (e.g. releasing an expired hold); clients cannot send them.
+SERVICE_KEY_PREFIX = "~"
 NOTE_MAX_LENGTH = 255
 
 
@@ -34,12 +36,11 @@ def clean_amount(amount: Decimal, *, field: str = "amount") -> Decimal:
 
 
 def clean_idempotency_key(key: str) -> str:
-    # Keys starting with "~" are the service's own (e.g. releasing an expired hold).
-    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable() or key.startswith("~"):
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable() or key.startswith(SERVICE_KEY_PREFIX):
         raise WalletError(
             ErrorCode.INVALID_INPUT,
             f"The idempotency key must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters, "
-            "not starting with '~'.",
+            f"not starting with '{SERVICE_KEY_PREFIX}'.",
             field="idempotency_key",
         )
     return key

@@ -26,6 +26,7 @@ from wallet.services.ledger import (
     apply_legs,
     event_for,
     failure_error,
+    key_reused_error,
     lock_wallets,
     party_rows,
     receiver_refusal,
@@ -194,11 +195,7 @@ def _stored_batch(sender: User, keys: list[str], batch_fingerprint: str, wallet:
     if not stored:
         return None
     if len(stored) != len(keys) or any(txn.request_fingerprint != batch_fingerprint for txn in stored.values()):
-        raise WalletError(
-            ErrorCode.IDEMPOTENCY_KEY_REUSED,
-            "This idempotency key was already used for a different request; use a new key.",
-            field="idempotency_key",
-        )
+        raise key_reused_error()
     return BatchResult(
         transactions=[stored[key] for key in keys], wallet=Wallet.objects.get(pk=wallet.pk), replayed=True
     )

@@ -30,6 +30,7 @@ from wallet.services.ledger import (
     write_entries,
 )
 from wallet.validation import (
+    SERVICE_KEY_PREFIX,
     clean_amount,
     clean_idempotency_key,
     clean_note,
@@ -38,7 +39,7 @@ from wallet.validation import (
 )
 
 MAX_HOLD_SECONDS = 30 * 24 * 3600
-EXPIRY_KEY_PREFIX = "~expiry:"  # clients cannot send keys starting with "~"
+EXPIRY_KEY_PREFIX = f"{SERVICE_KEY_PREFIX}expiry:"
 
 
 def hold_create(

@@ -314,17 +314,21 @@ def replay_or_raise(
     return replay
 
 
+def key_reused_error() -> WalletError:
+    return WalletError(
+        ErrorCode.IDEMPOTENCY_KEY_REUSED,
+        "This idempotency key was already used for a different request; use a new key.",
+        field="idempotency_key",
+    )
+
+
 def stored_outcome(*, initiator: User, idempotency_key: str, fingerprint: str, wallet: Wallet) -> MovementResult | None:
     """The outcome stored for this key (replayed), None if the key is new; refuses a key reused otherwise."""
     previous = Transaction.objects.filter(initiator=initiator, idempotency_key=idempotency_key).first()
     if previous is None:
         return None
     if previous.request_fingerprint != fingerprint:
-        raise WalletError(
-            ErrorCode.IDEMPOTENCY_KEY_REUSED,
-            "This idempotency key was already used for a different request; use a new key.",
-            field="idempotency_key",
-        )
+        raise key_reused_error()
     return MovementResult(transaction=previous, wallet=Wallet.objects.get(pk=wallet.pk), replayed=True)
 
 
