@@ -149,15 +149,17 @@ def test_relays_killed_mid_run_lose_nothing_and_consumers_act_once(make_user, fu
     for i in range(300):
         transfer_create(sender=alice, receiver_username="bob", amount=Decimal("1"), idempotency_key=f"t{i}")
     rng = random.Random(7)
-    kills = 0
+    kills = interrupted = 0
     while OutboxEvent.objects.filter(published_at__isnull=True).exists() and kills < 40:
         relay = subprocess.Popen(
-            [sys.executable, "manage.py", "relay_events", "--batch", "10"], cwd=settings.BASE_DIR, env=process_env
+            [sys.executable, "manage.py", "relay_events", "--batch", "1"], cwd=settings.BASE_DIR, env=process_env
         )
-        time.sleep(rng.uniform(0.8, 1.6))  # Django's start-up takes most of a second
+        time.sleep(rng.uniform(0.4, 1.4))  # some die starting up, some while publishing
         relay.send_signal(signal.SIGKILL)
         relay.wait()
         kills += 1
+        # Killed with work left: this relay died mid-run, not after draining.
+        interrupted += OutboxEvent.objects.filter(published_at__isnull=True).exists()
     manage("relay_events", "--once")
 
     client = redis.Redis.from_url(redis_url)
@@ -165,7 +167,7 @@ def test_relays_killed_mid_run_lose_nothing_and_consumers_act_once(make_user, fu
         json.loads(fields[b"event"]) for key in client.scan_iter("wallet-events:*") for _, fields in client.xrange(key)
     ]
     committed = {str(event_id) for event_id in OutboxEvent.objects.values_list("event_id", flat=True)}
-    assert kills >= 2
+    assert interrupted >= 1
     assert {message["event_id"] for message in delivered} == committed  # every committed event, at least once
 
     effects = Counter()
