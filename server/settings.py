@@ -28,6 +28,8 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-m
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
 INSTALLED_APPS = [
+    # First, so that `runserver` serves the ASGI application (WebSocket subscriptions included).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,6 +106,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- The sample SPA (frontend-sample/) ---------------------------------------
+# Its built files are served at the site root next to the API; an empty value turns that off.
+_spa_dist_dir = os.environ.get("SPA_DIST_DIR", str(BASE_DIR / "frontend-sample" / "dist"))
+SPA_DIST_DIR = Path(_spa_dist_dir) if _spa_dist_dir else None
+WHITENOISE_ROOT = SPA_DIST_DIR if SPA_DIST_DIR and SPA_DIST_DIR.is_dir() else None
+# Vite names its bundles name-<hash>.js: those never change, so clients may cache them for good.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[0-9A-Za-z_-]{8,}\.(js|css|woff2?|svg|png)$"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- The wallet domain -------------------------------------------------------

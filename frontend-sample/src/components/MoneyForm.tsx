@@ -1,0 +1,167 @@
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { Link } from "react-router";
+import { useMutation, type AnyVariables, type TypedDocumentNode } from "urql";
+
+import { checkAmount } from "../money/amount";
+import { mapErrors, type ApiUserError, type FormErrors } from "../money/errors";
+import { useIdempotencyKey } from "../money/idempotency";
+import { ErrorSummary, Notice } from "./Alert";
+import { Field } from "./Field";
+
+export interface FieldSpec<F extends string> {
+  name: F;
+  label: string;
+  kind: "amount" | "text" | "tel" | "number";
+  required?: boolean;
+  hint?: string;
+  autoComplete?: string;
+  initial?: string;
+}
+
+/** What every money mutation's payload has in common. */
+export interface MoneyPayload {
+  transaction?: { id: string; status: string } | null;
+  replayed: boolean;
+  errors: readonly ApiUserError[];
+}
+
+interface MoneyFormProps<F extends string, Data, Vars extends AnyVariables> {
+  fields: readonly FieldSpec<F>[];
+  submitLabel: string;
+  mutation: TypedDocumentNode<Data, Vars>;
+  variables: (values: Record<F, string>, idempotencyKey: string) => Vars;
+  payload: (data: Data) => MoneyPayload;
+  /** The sentence announced when the money moved. */
+  success: (values: Record<F, string>) => string;
+}
+
+const UNKNOWN_OUTCOME =
+  "We could not reach the wallet, so we don't know whether this went through. " +
+  "Submitting again is safe: it will not move the money twice.";
+
+function initialValues<F extends string>(fields: readonly FieldSpec<F>[]): Record<F, string> {
+  return Object.fromEntries(fields.map((field) => [field.name, field.initial ?? ""])) as Record<F, string>;
+}
+
+/** The client's own checks; the server checks again and has the last word. */
+function validate<F extends string>(fields: readonly FieldSpec<F>[], values: Record<F, string>): FormErrors<F> {
+  const errors: FormErrors<F> = { fields: {}, form: [] };
+  for (const field of fields) {
+    const value = values[field.name].trim();
+    if (field.required && value === "") errors.fields[field.name] = `Enter ${field.label.toLowerCase()}.`;
+    else if (field.kind === "amount" && (field.required || value !== "")) {
+      const check = checkAmount(value);
+      if (!check.ok) errors.fields[field.name] = check.message;
+    }
+  }
+  return errors;
+}
+
+/** Normalised values: trimmed, and amounts in their canonical form ("5" -> "5", "5.5" -> "5.50"). */
+function normalise<F extends string>(fields: readonly FieldSpec<F>[], values: Record<F, string>): Record<F, string> {
+  const result = { ...values };
+  for (const field of fields) {
+    const value = values[field.name].trim();
+    const check = field.kind === "amount" && value !== "" ? checkAmount(value) : null;
+    result[field.name] = check?.ok ? check.amount : value;
+  }
+  return result;
+}
+
+export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
+  fields,
+  submitLabel,
+  mutation,
+  variables,
+  payload,
+  success,
+}: MoneyFormProps<F, Data, Vars>) {
+  const [values, setValues] = useState(() => initialValues(fields));
+  const [errors, setErrors] = useState<FormErrors<F>>({ fields: {}, form: [] });
+  const [outcome, setOutcome] = useState<{ message: string; transactionId?: string } | null>(null);
+  const [failedTransactionId, setFailedTransactionId] = useState<string | null>(null);
+  const [{ fetching }, execute] = useMutation(mutation);
+  const inFlight = useRef(false);
+  const form = useRef<HTMLFormElement>(null);
+  const normalised = normalise(fields, values);
+  const { key, settle } = useIdempotencyKey(normalised);
+
+  useEffect(() => {
+    form.current?.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
+  }, [errors]);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    // A second click while the first is in flight sends nothing; a later retry reuses the key.
+    if (inFlight.current) return;
+    const clientErrors = validate(fields, values);
+    setOutcome(null);
+    setFailedTransactionId(null);
+    setErrors(clientErrors);
+    if (Object.keys(clientErrors.fields).length > 0) return;
+
+    inFlight.current = true;
+    try {
+      const result = await execute(variables(normalised, key), { requestPolicy: "network-only" });
+      if (!result.data) {
+        setErrors({ fields: {}, form: [UNKNOWN_OUTCOME] });
+        return;
+      }
+      const answer = payload(result.data);
+      settle();
+      if (answer.errors.length > 0) {
+        setErrors(mapErrors(answer.errors, fields.map((field) => field.name)));
+        if (answer.transaction) setFailedTransactionId(answer.transaction.id);
+        return;
+      }
+      setErrors({ fields: {}, form: [] });
+      setValues(initialValues(fields));
+      setOutcome({
+        message: answer.replayed ? `${success(normalised)} (already done earlier)` : success(normalised),
+        transactionId: answer.transaction?.id,
+      });
+    } finally {
+      inFlight.current = false;
+    }
+  }
+
+  return (
+    <form ref={form} onSubmit={submit} noValidate className="card form">
+      <ErrorSummary messages={errors.form} />
+      {failedTransactionId && (
+        <p className="muted">
+          This attempt is recorded in your history as failed.{" "}
+          <Link to={`/transactions/${encodeURIComponent(failedTransactionId)}`}>See it</Link>
+        </p>
+      )}
+      {fields.map((field) => (
+        <Field
+          key={field.name}
+          name={field.name}
+          label={field.label}
+          hint={field.hint}
+          error={errors.fields[field.name]}
+          value={values[field.name]}
+          required={field.required}
+          autoComplete={field.autoComplete ?? "off"}
+          type={field.kind === "tel" ? "tel" : field.kind === "number" ? "number" : "text"}
+          inputMode={field.kind === "amount" ? "decimal" : field.kind === "tel" ? "tel" : undefined}
+          onChange={(event) => setValues((previous) => ({ ...previous, [field.name]: event.target.value }))}
+        />
+      ))}
+      <button type="submit" disabled={fetching} aria-busy={fetching}>
+        {fetching ? "Sending…" : submitLabel}
+      </button>
+      <Notice>
+        {outcome && (
+          <>
+            {outcome.message}{" "}
+            {outcome.transactionId && (
+              <Link to={`/transactions/${encodeURIComponent(outcome.transactionId)}`}>View transaction</Link>
+            )}
+          </>
+        )}
+      </Notice>
+    </form>
+  );
+}

@@ -1,0 +1,148 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      token\n      refreshToken\n      errors {\n        code\n        message\n      }\n    }\n  }\n": typeof types.RefreshSessionDocument,
+    "\n  query Viewer {\n    me {\n      id\n      username\n      mobileNumber\n    }\n    wallet {\n      id\n      currency\n    }\n  }\n": typeof types.ViewerDocument,
+    "\n  mutation LogOut($refreshToken: String!) {\n    revokeToken(refreshToken: $refreshToken) {\n      revoked\n    }\n  }\n": typeof types.LogOutDocument,
+    "\n  fragment TransactionRow on Transaction {\n    id\n    kind\n    status\n    amount\n    currency\n    createdAt\n    failureCode\n    holdState\n    note\n    sender {\n      username\n    }\n    receiver {\n      username\n    }\n  }\n": typeof types.TransactionRowFragmentDoc,
+    "\n  mutation LogIn($username: String!, $password: String!) {\n    tokenAuth(username: $username, password: $password) {\n      token\n      refreshToken\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": typeof types.LogInDocument,
+    "\n  mutation SignUp($input: RegisterInput!) {\n    register(input: $input) {\n      token\n      refreshToken\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": typeof types.SignUpDocument,
+    "\n  query Dashboard {\n    wallet {\n      id\n      currency\n      balance\n      availableBalance\n      dailyTransferLimit\n      transferredToday\n    }\n    transactions(first: 5) {\n      edges {\n        node {\n          ...TransactionRow\n        }\n      }\n    }\n  }\n": typeof types.DashboardDocument,
+    "\n  subscription WalletEvents {\n    walletEvents {\n      eventId\n      type\n      kind\n      status\n      amount\n      balance\n      transactionId\n    }\n  }\n": typeof types.WalletEventsDocument,
+    "\n  query History($first: Int!, $after: String, $kind: TransactionKind, $status: TransactionStatus) {\n    transactions(first: $first, after: $after, kind: $kind, status: $status) {\n      totalCount\n      edges {\n        node {\n          ...TransactionRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.HistoryDocument,
+    "\n  query ActiveHolds {\n    transactions(first: 100, kind: HOLD, status: PENDING) {\n      edges {\n        node {\n          id\n          amount\n          currency\n          createdAt\n          expiresAt\n          holdState\n          note\n          sender {\n            username\n          }\n          receiver {\n            username\n          }\n        }\n      }\n    }\n  }\n": typeof types.ActiveHoldsDocument,
+    "\n  mutation CreateHold($input: CreateHoldInput!) {\n    createHold(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n        transferredToday\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": typeof types.CreateHoldDocument,
+    "\n  mutation CaptureHold($input: CaptureHoldInput!) {\n    captureHold(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": typeof types.CaptureHoldDocument,
+    "\n  mutation VoidHold($input: VoidHoldInput!) {\n    voidHold(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": typeof types.VoidHoldDocument,
+    "\n  mutation AddMoney($input: AddMoneyInput!) {\n    addMoney(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": typeof types.AddMoneyDocument,
+    "\n  mutation Transfer($input: TransferInput!) {\n    transfer(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n        transferredToday\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": typeof types.TransferDocument,
+    "\n  mutation PayByMobile($input: PayByMobileInput!) {\n    payByMobile(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n        transferredToday\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": typeof types.PayByMobileDocument,
+    "\n  mutation Withdraw($input: WithdrawInput!) {\n    withdraw(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": typeof types.WithdrawDocument,
+    "\n  query TransactionDetail($id: ID!) {\n    transaction(id: $id) {\n      ...TransactionRow\n      idempotencyKey\n      expiresAt\n      original {\n        id\n        kind\n        amount\n      }\n      receipt {\n        status\n        url\n        verificationCode\n      }\n      entries {\n        id\n        direction\n        amount\n        balanceAfter\n        pending\n        createdAt\n      }\n    }\n  }\n": typeof types.TransactionDetailDocument,
+};
+const documents: Documents = {
+    "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      token\n      refreshToken\n      errors {\n        code\n        message\n      }\n    }\n  }\n": types.RefreshSessionDocument,
+    "\n  query Viewer {\n    me {\n      id\n      username\n      mobileNumber\n    }\n    wallet {\n      id\n      currency\n    }\n  }\n": types.ViewerDocument,
+    "\n  mutation LogOut($refreshToken: String!) {\n    revokeToken(refreshToken: $refreshToken) {\n      revoked\n    }\n  }\n": types.LogOutDocument,
+    "\n  fragment TransactionRow on Transaction {\n    id\n    kind\n    status\n    amount\n    currency\n    createdAt\n    failureCode\n    holdState\n    note\n    sender {\n      username\n    }\n    receiver {\n      username\n    }\n  }\n": types.TransactionRowFragmentDoc,
+    "\n  mutation LogIn($username: String!, $password: String!) {\n    tokenAuth(username: $username, password: $password) {\n      token\n      refreshToken\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": types.LogInDocument,
+    "\n  mutation SignUp($input: RegisterInput!) {\n    register(input: $input) {\n      token\n      refreshToken\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": types.SignUpDocument,
+    "\n  query Dashboard {\n    wallet {\n      id\n      currency\n      balance\n      availableBalance\n      dailyTransferLimit\n      transferredToday\n    }\n    transactions(first: 5) {\n      edges {\n        node {\n          ...TransactionRow\n        }\n      }\n    }\n  }\n": types.DashboardDocument,
+    "\n  subscription WalletEvents {\n    walletEvents {\n      eventId\n      type\n      kind\n      status\n      amount\n      balance\n      transactionId\n    }\n  }\n": types.WalletEventsDocument,
+    "\n  query History($first: Int!, $after: String, $kind: TransactionKind, $status: TransactionStatus) {\n    transactions(first: $first, after: $after, kind: $kind, status: $status) {\n      totalCount\n      edges {\n        node {\n          ...TransactionRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.HistoryDocument,
+    "\n  query ActiveHolds {\n    transactions(first: 100, kind: HOLD, status: PENDING) {\n      edges {\n        node {\n          id\n          amount\n          currency\n          createdAt\n          expiresAt\n          holdState\n          note\n          sender {\n            username\n          }\n          receiver {\n            username\n          }\n        }\n      }\n    }\n  }\n": types.ActiveHoldsDocument,
+    "\n  mutation CreateHold($input: CreateHoldInput!) {\n    createHold(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n        transferredToday\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": types.CreateHoldDocument,
+    "\n  mutation CaptureHold($input: CaptureHoldInput!) {\n    captureHold(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": types.CaptureHoldDocument,
+    "\n  mutation VoidHold($input: VoidHoldInput!) {\n    voidHold(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": types.VoidHoldDocument,
+    "\n  mutation AddMoney($input: AddMoneyInput!) {\n    addMoney(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": types.AddMoneyDocument,
+    "\n  mutation Transfer($input: TransferInput!) {\n    transfer(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n        transferredToday\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": types.TransferDocument,
+    "\n  mutation PayByMobile($input: PayByMobileInput!) {\n    payByMobile(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n        transferredToday\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": types.PayByMobileDocument,
+    "\n  mutation Withdraw($input: WithdrawInput!) {\n    withdraw(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n": types.WithdrawDocument,
+    "\n  query TransactionDetail($id: ID!) {\n    transaction(id: $id) {\n      ...TransactionRow\n      idempotencyKey\n      expiresAt\n      original {\n        id\n        kind\n        amount\n      }\n      receipt {\n        status\n        url\n        verificationCode\n      }\n      entries {\n        id\n        direction\n        amount\n        balanceAfter\n        pending\n        createdAt\n      }\n    }\n  }\n": types.TransactionDetailDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      token\n      refreshToken\n      errors {\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RefreshSession($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      token\n      refreshToken\n      errors {\n        code\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Viewer {\n    me {\n      id\n      username\n      mobileNumber\n    }\n    wallet {\n      id\n      currency\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    me {\n      id\n      username\n      mobileNumber\n    }\n    wallet {\n      id\n      currency\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LogOut($refreshToken: String!) {\n    revokeToken(refreshToken: $refreshToken) {\n      revoked\n    }\n  }\n"): (typeof documents)["\n  mutation LogOut($refreshToken: String!) {\n    revokeToken(refreshToken: $refreshToken) {\n      revoked\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment TransactionRow on Transaction {\n    id\n    kind\n    status\n    amount\n    currency\n    createdAt\n    failureCode\n    holdState\n    note\n    sender {\n      username\n    }\n    receiver {\n      username\n    }\n  }\n"): (typeof documents)["\n  fragment TransactionRow on Transaction {\n    id\n    kind\n    status\n    amount\n    currency\n    createdAt\n    failureCode\n    holdState\n    note\n    sender {\n      username\n    }\n    receiver {\n      username\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LogIn($username: String!, $password: String!) {\n    tokenAuth(username: $username, password: $password) {\n      token\n      refreshToken\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation LogIn($username: String!, $password: String!) {\n    tokenAuth(username: $username, password: $password) {\n      token\n      refreshToken\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignUp($input: RegisterInput!) {\n    register(input: $input) {\n      token\n      refreshToken\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SignUp($input: RegisterInput!) {\n    register(input: $input) {\n      token\n      refreshToken\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Dashboard {\n    wallet {\n      id\n      currency\n      balance\n      availableBalance\n      dailyTransferLimit\n      transferredToday\n    }\n    transactions(first: 5) {\n      edges {\n        node {\n          ...TransactionRow\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Dashboard {\n    wallet {\n      id\n      currency\n      balance\n      availableBalance\n      dailyTransferLimit\n      transferredToday\n    }\n    transactions(first: 5) {\n      edges {\n        node {\n          ...TransactionRow\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription WalletEvents {\n    walletEvents {\n      eventId\n      type\n      kind\n      status\n      amount\n      balance\n      transactionId\n    }\n  }\n"): (typeof documents)["\n  subscription WalletEvents {\n    walletEvents {\n      eventId\n      type\n      kind\n      status\n      amount\n      balance\n      transactionId\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query History($first: Int!, $after: String, $kind: TransactionKind, $status: TransactionStatus) {\n    transactions(first: $first, after: $after, kind: $kind, status: $status) {\n      totalCount\n      edges {\n        node {\n          ...TransactionRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query History($first: Int!, $after: String, $kind: TransactionKind, $status: TransactionStatus) {\n    transactions(first: $first, after: $after, kind: $kind, status: $status) {\n      totalCount\n      edges {\n        node {\n          ...TransactionRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ActiveHolds {\n    transactions(first: 100, kind: HOLD, status: PENDING) {\n      edges {\n        node {\n          id\n          amount\n          currency\n          createdAt\n          expiresAt\n          holdState\n          note\n          sender {\n            username\n          }\n          receiver {\n            username\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ActiveHolds {\n    transactions(first: 100, kind: HOLD, status: PENDING) {\n      edges {\n        node {\n          id\n          amount\n          currency\n          createdAt\n          expiresAt\n          holdState\n          note\n          sender {\n            username\n          }\n          receiver {\n            username\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateHold($input: CreateHoldInput!) {\n    createHold(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n        transferredToday\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateHold($input: CreateHoldInput!) {\n    createHold(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n        transferredToday\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CaptureHold($input: CaptureHoldInput!) {\n    captureHold(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CaptureHold($input: CaptureHoldInput!) {\n    captureHold(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VoidHold($input: VoidHoldInput!) {\n    voidHold(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation VoidHold($input: VoidHoldInput!) {\n    voidHold(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AddMoney($input: AddMoneyInput!) {\n    addMoney(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AddMoney($input: AddMoneyInput!) {\n    addMoney(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Transfer($input: TransferInput!) {\n    transfer(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n        transferredToday\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation Transfer($input: TransferInput!) {\n    transfer(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n        transferredToday\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PayByMobile($input: PayByMobileInput!) {\n    payByMobile(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n        transferredToday\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation PayByMobile($input: PayByMobileInput!) {\n    payByMobile(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n        transferredToday\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Withdraw($input: WithdrawInput!) {\n    withdraw(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation Withdraw($input: WithdrawInput!) {\n    withdraw(input: $input) {\n      transaction {\n        id\n        status\n      }\n      wallet {\n        id\n        balance\n        availableBalance\n      }\n      replayed\n      errors {\n        code\n        field\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TransactionDetail($id: ID!) {\n    transaction(id: $id) {\n      ...TransactionRow\n      idempotencyKey\n      expiresAt\n      original {\n        id\n        kind\n        amount\n      }\n      receipt {\n        status\n        url\n        verificationCode\n      }\n      entries {\n        id\n        direction\n        amount\n        balanceAfter\n        pending\n        createdAt\n      }\n    }\n  }\n"): (typeof documents)["\n  query TransactionDetail($id: ID!) {\n    transaction(id: $id) {\n      ...TransactionRow\n      idempotencyKey\n      expiresAt\n      original {\n        id\n        kind\n        amount\n      }\n      receipt {\n        status\n        url\n        verificationCode\n      }\n      entries {\n        id\n        direction\n        amount\n        balanceAfter\n        pending\n        createdAt\n      }\n    }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

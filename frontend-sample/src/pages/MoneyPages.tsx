@@ -1,0 +1,194 @@
+import { MoneyForm } from "../components/MoneyForm";
+import { useViewer } from "../components/Viewer";
+import { graphql } from "../gql";
+import { formatMoney } from "../money/amount";
+
+// Each payload asks for the wallet back, so urql's cache refreshes every screen that shows the balance.
+const AddMoney = graphql(`
+  mutation AddMoney($input: AddMoneyInput!) {
+    addMoney(input: $input) {
+      transaction {
+        id
+        status
+      }
+      wallet {
+        id
+        balance
+        availableBalance
+      }
+      replayed
+      errors {
+        code
+        field
+        message
+      }
+    }
+  }
+`);
+
+const Transfer = graphql(`
+  mutation Transfer($input: TransferInput!) {
+    transfer(input: $input) {
+      transaction {
+        id
+        status
+      }
+      wallet {
+        id
+        balance
+        availableBalance
+        transferredToday
+      }
+      replayed
+      errors {
+        code
+        field
+        message
+      }
+    }
+  }
+`);
+
+const PayByMobile = graphql(`
+  mutation PayByMobile($input: PayByMobileInput!) {
+    payByMobile(input: $input) {
+      transaction {
+        id
+        status
+      }
+      wallet {
+        id
+        balance
+        availableBalance
+        transferredToday
+      }
+      replayed
+      errors {
+        code
+        field
+        message
+      }
+    }
+  }
+`);
+
+const Withdraw = graphql(`
+  mutation Withdraw($input: WithdrawInput!) {
+    withdraw(input: $input) {
+      transaction {
+        id
+        status
+      }
+      wallet {
+        id
+        balance
+        availableBalance
+      }
+      replayed
+      errors {
+        code
+        field
+        message
+      }
+    }
+  }
+`);
+
+const optionalNote = (note: string) => (note === "" ? null : note);
+
+export function AddMoneyPage() {
+  const { currency } = useViewer();
+  return (
+    <section aria-labelledby="add-money-title">
+      <h1 id="add-money-title">Add money</h1>
+      <MoneyForm
+        fields={[{ name: "amount", label: "Amount", kind: "amount", required: true, hint: `In ${currency}` }]}
+        submitLabel="Add money"
+        mutation={AddMoney}
+        variables={(values, idempotencyKey) => ({ input: { amount: values.amount, idempotencyKey } })}
+        payload={(data) => data.addMoney}
+        success={(values) => `Added ${formatMoney(values.amount, currency)}.`}
+      />
+    </section>
+  );
+}
+
+export function TransferPage() {
+  const { currency } = useViewer();
+  return (
+    <section aria-labelledby="transfer-title">
+      <h1 id="transfer-title">Send money</h1>
+      <MoneyForm
+        fields={[
+          { name: "receiverUsername", label: "Username", kind: "text", required: true, hint: "Who gets the money" },
+          { name: "amount", label: "Amount", kind: "amount", required: true, hint: `In ${currency}` },
+          { name: "note", label: "Note", kind: "text", hint: "Optional" },
+        ]}
+        submitLabel="Send"
+        mutation={Transfer}
+        variables={(values, idempotencyKey) => ({
+          input: {
+            receiverUsername: values.receiverUsername,
+            amount: values.amount,
+            note: optionalNote(values.note),
+            idempotencyKey,
+          },
+        })}
+        payload={(data) => data.transfer}
+        success={(values) => `Sent ${formatMoney(values.amount, currency)} to ${values.receiverUsername}.`}
+      />
+    </section>
+  );
+}
+
+export function PayByMobilePage() {
+  const { currency } = useViewer();
+  return (
+    <section aria-labelledby="pay-by-mobile-title">
+      <h1 id="pay-by-mobile-title">Pay by mobile number</h1>
+      <MoneyForm
+        fields={[
+          {
+            name: "mobileNumber",
+            label: "Mobile number",
+            kind: "tel",
+            required: true,
+            hint: "With its country code, like +14155550123",
+            autoComplete: "tel",
+          },
+          { name: "amount", label: "Amount", kind: "amount", required: true, hint: `In ${currency}` },
+          { name: "note", label: "Note", kind: "text", hint: "Optional" },
+        ]}
+        submitLabel="Pay"
+        mutation={PayByMobile}
+        variables={(values, idempotencyKey) => ({
+          input: {
+            mobileNumber: values.mobileNumber,
+            amount: values.amount,
+            note: optionalNote(values.note),
+            idempotencyKey,
+          },
+        })}
+        payload={(data) => data.payByMobile}
+        success={(values) => `Paid ${formatMoney(values.amount, currency)} to ${values.mobileNumber}.`}
+      />
+    </section>
+  );
+}
+
+export function WithdrawPage() {
+  const { currency } = useViewer();
+  return (
+    <section aria-labelledby="withdraw-title">
+      <h1 id="withdraw-title">Withdraw</h1>
+      <MoneyForm
+        fields={[{ name: "amount", label: "Amount", kind: "amount", required: true, hint: `In ${currency}` }]}
+        submitLabel="Withdraw"
+        mutation={Withdraw}
+        variables={(values, idempotencyKey) => ({ input: { amount: values.amount, idempotencyKey } })}
+        payload={(data) => data.withdraw}
+        success={(values) => `Withdrew ${formatMoney(values.amount, currency)}.`}
+      />
+    </section>
+  );
+}
