@@ -3,7 +3,7 @@ import type { CodegenConfig } from "@graphql-codegen/cli";
 // Types and typed documents come from the schema the server checks in, never from hand-written types.
 const config: CodegenConfig = {
   schema: "../schema/schema.graphql",
-  documents: ["src/**/*.{ts,tsx}", "!src/gql/**"],
+  documents: ["src/**/*.{ts,tsx}", "!src/gql/**", "!src/**/*.test.{ts,tsx}"],
   ignoreNoDocuments: false,
   generates: {
     "src/gql/": {

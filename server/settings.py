@@ -111,6 +111,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Its built files are served at the site root next to the API; an empty value turns that off.
 _spa_dist_dir = os.environ.get("SPA_DIST_DIR", str(BASE_DIR / "frontend-sample" / "dist"))
 SPA_DIST_DIR = Path(_spa_dist_dir) if _spa_dist_dir else None
+# In development WhiteNoise finds the admin's static files itself; production runs collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_ROOT = SPA_DIST_DIR if SPA_DIST_DIR and SPA_DIST_DIR.is_dir() else None
 # Vite names its bundles name-<hash>.js: those never change, so clients may cache them for good.
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[0-9A-Za-z_-]{8,}\.(js|css|woff2?|svg|png)$"

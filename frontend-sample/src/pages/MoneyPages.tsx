@@ -72,7 +72,7 @@ const PayByMobile = graphql(`
   }
 `);
 
-const Withdraw = graphql(`
+export const Withdraw = graphql(`
   mutation Withdraw($input: WithdrawInput!) {
     withdraw(input: $input) {
       transaction {

@@ -145,8 +145,8 @@ export function TransactionPage() {
               <thead>
                 <tr>
                   <th scope="col">Direction</th>
-                  <th scope="col">Amount</th>
-                  <th scope="col">Balance after</th>
+                  <th scope="col" className="num">Amount</th>
+                  <th scope="col" className="num">Balance after</th>
                 </tr>
               </thead>
               <tbody>
