@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from wallet import services
 from wallet.models import LedgerEntry, OutboxEvent, Transaction, User, Wallet
 
 
@@ -25,6 +26,10 @@ class WalletAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # obj.save() would write back the balance as the form loaded it, undoing any movement made since.
+        services.wallet_set_daily_limit(wallet=obj, limit=obj.daily_transfer_limit)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -46,3 +46,25 @@ def test_staff_can_change_a_wallets_daily_limit_but_not_its_balance(admin_client
     assert response.status_code == 302
     wallet.refresh_from_db()
     assert (wallet.daily_transfer_limit, wallet.balance) == (Decimal("250.00"), Decimal("10.00"))
+
+
+def test_saving_a_wallet_in_the_admin_keeps_a_movement_made_during_the_save(admin_client, ledger, fund):
+    from unittest import mock
+
+    from wallet.admin import WalletAdmin
+    from wallet.ledger_audit import audit_ledger
+
+    wallet = Wallet.objects.get(kind="CUSTOMER")
+    save_form = WalletAdmin.save_form
+
+    def money_arrives_meanwhile(self, request, form, change):
+        fund(wallet.user, "5.00")  # after the admin loaded the wallet, before it saves
+        return save_form(self, request, form, change)
+
+    with mock.patch.object(WalletAdmin, "save_form", money_arrives_meanwhile):
+        response = admin_client.post(f"/admin/wallet/wallet/{wallet.pk}/change/", {"daily_transfer_limit": "300.00"})
+
+    assert response.status_code == 302
+    wallet.refresh_from_db()
+    assert (wallet.daily_transfer_limit, wallet.balance) == (Decimal("300.00"), Decimal("15.00"))
+    assert audit_ledger().ok

@@ -21,7 +21,7 @@ from wallet.services.tokens import (
     tokens_refresh,
     user_from_access_token,
 )
-from wallet.services.users import user_register
+from wallet.services.users import user_register, wallet_set_daily_limit
 
 __all__ = [
     "BatchItem",
@@ -48,5 +48,6 @@ __all__ = [
     "transfer_create",
     "user_from_access_token",
     "user_register",
+    "wallet_set_daily_limit",
     "withdrawal_create",
 ]

@@ -59,3 +59,8 @@ def _mobile_taken() -> WalletError:
     return WalletError(
         ErrorCode.MOBILE_NUMBER_TAKEN, "This mobile number belongs to another user.", field="mobile_number"
     )
+
+
+def wallet_set_daily_limit(*, wallet: Wallet, limit) -> None:
+    """Changes only the limit: one UPDATE of that column, so a movement committed meanwhile keeps its balance."""
+    Wallet.objects.filter(pk=wallet.pk).update(daily_transfer_limit=limit)
