@@ -265,6 +265,7 @@ def run_benchmark(args, clients, tiers, workdir, pg_url, pg_dir, env) -> dict:
         fixtures.create_funded_users(prefix="user", count=args.wallets, balance_minor=1_000_000, password=PASSWORD)
         fixtures.create_funded_users(prefix="merchant", count=1, balance_minor=10**12, password=PASSWORD)
         fixtures.vacuum_analyze()  # so autovacuum of the bulk load does not run during the measurements
+        fixtures.install_sql_entry_hash()  # pgbench's plain-SQL transfer seals its entries as the service does
         customers = list(
             User.objects.filter(username__startswith="user").order_by("id").values_list("username", flat=True)
         )

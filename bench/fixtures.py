@@ -8,11 +8,21 @@ outbox event, cached balances) in a few statements. The triggers are paused
 while they run (`session_replication_role = replica`, a superuser setting of the
 throwaway server); `audit_ledger()` (verify_ledger) checks the whole ledger at
 the end of every benchmark run instead. Nothing outside bench/ uses this.
+
+The entries are sealed into their wallets' hash chains as the service seals them (wallet/ledger_chain.py):
+the planned entries are numbered in a temp table, hashed here in id order with the same key, and only then
+inserted, hashes included, so no row is ever updated. `install_sql_entry_hash` gives pgbench's plain-SQL
+transfer (bench/pgbench_transfer.sql) the same hash as a SQL function.
 """
+
+import hashlib
+import io
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from psycopg2.extras import execute_values
 
+from wallet.ledger_chain import SCHEME, entry_digest, hash_key
 from wallet.models import Wallet
 
 FIXTURE_TIME = "now() - interval '2 days'"  # before today, so daily-limit counters stay at zero
@@ -35,12 +45,17 @@ def _apply_plan(cursor) -> None:
         SELECT t.id, p.receiver, p.amount, p.seq, 1
             FROM plan p JOIN wallet_transaction t ON t.initiator_id = p.initiator_id AND t.idempotency_key = p.key;
 
-        INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, delta, pending, balance_after, created_at)
-        SELECT l.txn, l.wallet, l.delta, false,
-            w.balance + sum(l.delta) OVER (PARTITION BY l.wallet ORDER BY l.seq, l.side), {FIXTURE_TIME}
-        FROM legs l JOIN wallet_wallet w ON w.id = l.wallet
-        ORDER BY l.seq, l.side;
-
+        CREATE TEMP TABLE new_entries ON COMMIT DROP AS
+        SELECT row_number() OVER (ORDER BY l.seq, l.side) AS n, l.txn, l.wallet, l.delta,
+            (w.balance + sum(l.delta) OVER (PARTITION BY l.wallet ORDER BY l.seq, l.side))::bigint AS balance_after,
+            {FIXTURE_TIME} AS created_at
+        FROM legs l JOIN wallet_wallet w ON w.id = l.wallet;
+        CREATE TEMP TABLE entry_hashes (n bigint PRIMARY KEY, previous_hash text, entry_hash text) ON COMMIT DROP;
+        """
+    )
+    _insert_sealed_entries(cursor)
+    cursor.execute(
+        f"""
         INSERT INTO wallet_transactionparty (transaction_id, wallet_id)
         SELECT l.txn, l.wallet FROM legs l JOIN wallet_wallet w ON w.id = l.wallet
         WHERE w.kind = 'CUSTOMER' ORDER BY l.txn, l.wallet;
@@ -52,10 +67,91 @@ def _apply_plan(cursor) -> None:
         UPDATE wallet_wallet w SET balance = w.balance + d.total
         FROM (SELECT wallet, sum(delta) AS total FROM legs GROUP BY wallet) d WHERE w.id = d.wallet;
 
-        DROP TABLE plan, legs;
+        DROP TABLE plan, legs, new_entries, entry_hashes;
         SET LOCAL session_replication_role = DEFAULT;
         """
     )
+
+
+def _insert_sealed_entries(cursor) -> None:
+    """Hashes temp table `new_entries` into its wallets' chains (in `n` order, which is id order) and inserts it."""
+    key = hash_key()
+    cursor.execute(
+        "SELECT id, last_entry_hash FROM wallet_wallet WHERE id IN (SELECT DISTINCT wallet FROM new_entries)"
+    )
+    heads = dict(cursor.fetchall())
+    with connection.chunked_cursor() as rows:  # server-side: a million entries need not fit in memory
+        rows.execute(
+            "SELECT n, wallet, txn, delta, balance_after, (extract(epoch FROM created_at) * 1000000)::bigint "
+            "FROM new_entries ORDER BY n"
+        )
+        while chunk := rows.fetchmany(50_000):
+            hashes = io.StringIO()
+            for n, wallet, txn, delta, balance_after, created_at_us in chunk:
+                previous = heads[wallet]
+                heads[wallet] = entry_digest(
+                    previous_hash=previous,
+                    wallet_id=wallet,
+                    transaction_id=txn,
+                    delta_minor=delta,
+                    pending=False,
+                    balance_after_minor=balance_after,
+                    created_at_us=created_at_us,
+                    key=key,
+                )
+                hashes.write(f"{n}\t{previous}\t{heads[wallet]}\n")
+            hashes.seek(0)
+            cursor.cursor.copy_expert("COPY entry_hashes (n, previous_hash, entry_hash) FROM STDIN", hashes)
+    # One block of ids, in plan order: the chains were hashed in this order.
+    cursor.execute("SELECT count(*) FROM new_entries")
+    count = cursor.fetchone()[0]
+    if not count:
+        return
+    cursor.execute("SELECT pg_get_serial_sequence('wallet_ledgerentry', 'id')")
+    sequence = cursor.fetchone()[0]
+    cursor.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, count])
+    last_id = cursor.fetchone()[0]
+    cursor.execute(
+        """
+        INSERT INTO wallet_ledgerentry (id, transaction_id, wallet_id, delta, pending, balance_after, created_at,
+            previous_hash, entry_hash)
+        SELECT %s - %s + e.n, e.txn, e.wallet, e.delta, false, e.balance_after, e.created_at,
+            h.previous_hash, h.entry_hash
+        FROM new_entries e JOIN entry_hashes h USING (n) ORDER BY e.n
+        """,
+        [last_id, count],
+    )
+    execute_values(
+        cursor.cursor,
+        "UPDATE wallet_wallet w SET last_entry_hash = v.head FROM (VALUES %s) AS v(id, head) WHERE w.id = v.id",
+        sorted(heads.items()),
+        page_size=1_000,
+    )
+
+
+def install_sql_entry_hash() -> None:
+    """Creates bench_ledger_entry_hash(previous, wallet, txn, delta, pending, balance_after, created_at): the
+    service's entry hash (wallet/ledger_chain.py, HMAC-SHA256 under LEDGER_HASH_KEY) in SQL, for pgbench.
+    The HMAC is spelled out with sha256() (no pgcrypto); the key is inlined (the server is a throwaway)."""
+    key = hash_key()
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner, outer = bytes(b ^ 0x36 for b in key).hex(), bytes(b ^ 0x5C for b in key).hex()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            CREATE OR REPLACE FUNCTION bench_ledger_entry_hash(
+                previous text, wallet bigint, txn bigint, delta bigint, pending boolean, balance_after bigint,
+                created_at timestamptz
+            ) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+                SELECT encode(sha256(decode('{outer}', 'hex') || sha256(decode('{inner}', 'hex') || convert_to(
+                    concat_ws('|', '{SCHEME}', previous, wallet, txn, delta, pending::int, balance_after,
+                        (extract(epoch FROM created_at) * 1000000)::bigint),
+                    'UTF8'))), 'hex')
+            $$
+            """
+        )
 
 
 def _funding_wallet_id() -> int:

@@ -1,4 +1,5 @@
-"""Payload errors: domain refusals become `UserError`s; unexpected errors are masked."""
+"""Payload errors: domain refusals become `UserError`s; transient failures become retryable top-level errors;
+unexpected errors are masked."""
 
 import logging
 
@@ -8,7 +9,8 @@ from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
 
 from wallet.errors import ErrorCode as DomainErrorCode
-from wallet.errors import ValidationFailed, WalletError
+from wallet.errors import RetryableError, ValidationFailed, WalletError
+from wallet.services.retries import retryable_error
 
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a mutation was refused.")
 
@@ -44,6 +46,37 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=is_unexpected, error_message="Internal server error.")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        transient = retryable_error(error.original_error)
+        if transient is not None:
+            # Not a bug: the client is told to retry, and none of the database's own words leak.
+            return retryable_graphql_error(transient, error)
         masked = super().anonymise_error(error)
         masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
         return masked
+
+
+def retryable_graphql_error(transient: RetryableError, error: GraphQLError | None = None) -> GraphQLError:
+    """A top-level error the client answers by retrying with the same idempotency key."""
+    return GraphQLError(
+        message=transient.message,
+        nodes=error.nodes if error else None,
+        source=error.source if error else None,
+        positions=error.positions if error else None,
+        path=error.path if error else None,
+        extensions={"code": transient.code, "retryable": True},
+    )
+
+
+def is_retryable(formatted_error: dict) -> bool:
+    return (formatted_error.get("extensions") or {}).get("retryable") is True
+
+
+_MASK = MaskUnexpectedErrors()
+
+
+def mask_unexpected(error: GraphQLError) -> GraphQLError:
+    """The error as a client may see it: our own and GraphQL's as they are, anything else masked (and logged)."""
+    if not is_unexpected(error) or error.extensions == {"code": "INTERNAL_SERVER_ERROR"}:
+        return error
+    logger.error("Unexpected error outside execution", exc_info=error.original_error)
+    return _MASK.anonymise_error(error)

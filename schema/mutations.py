@@ -6,6 +6,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from schema import throttle
 from schema.errors import UserError, user_error, user_errors
 from schema.ids import transaction_pk
 from schema.permissions import IsAuthenticated, viewer
@@ -190,9 +191,11 @@ class VerifyTokenPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _movement(payload_type: type[MovementPayload], info: Info, service, **arguments) -> MovementPayload:
+def _movement(payload_type: type[MovementPayload], info: Info, service, *, guard=None, **arguments) -> MovementPayload:
     user = viewer(info)
     try:
+        if guard is not None:
+            guard()
         result = service(**arguments)
     except WalletError as exc:
         return payload_type(wallet=selectors.wallet_for_user(user=user), errors=[user_error(exc)])
@@ -237,6 +240,7 @@ class Mutation:
             PayByMobilePayload,
             info,
             services.mobile_payment_create,
+            guard=lambda: throttle.check_mobile_lookup(info.context.request, user=viewer(info)),
             sender=viewer(info),
             mobile_number=input.mobile_number,
             amount=input.amount,
@@ -302,6 +306,11 @@ class Mutation:
             CreateHoldPayload,
             info,
             services.hold_create,
+            guard=(
+                (lambda: throttle.check_mobile_lookup(info.context.request, user=viewer(info)))
+                if input.mobile_number is not None
+                else None
+            ),
             payer=viewer(info),
             receiver_username=input.receiver_username,
             mobile_number=input.mobile_number,
@@ -338,7 +347,11 @@ class Mutation:
         )
 
     @strawberry.mutation(description="Create a user and their wallet; returns tokens so the client is signed in.")
-    def register(self, input: RegisterInput) -> RegisterPayload:
+    def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
+        try:
+            throttle.check_registration(info.context.request)
+        except WalletError as exc:
+            return RegisterPayload(errors=[user_error(exc)])
         try:
             user = services.user_register(
                 username=input.username, password=input.password, mobile_number=input.mobile_number
@@ -349,8 +362,9 @@ class Mutation:
         return RegisterPayload(user=issued.user, token=issued.token, refresh_token=issued.refresh_token)
 
     @strawberry.mutation(description="Log in: a short-lived access token and a long-running refresh token.")
-    def token_auth(self, username: str, password: str) -> TokenAuthPayload:
+    def token_auth(self, info: Info, username: str, password: str) -> TokenAuthPayload:
         try:
+            throttle.check_login(info.context.request, username=username)
             issued = services.tokens_obtain(username=username, password=password)
         except WalletError as exc:
             return TokenAuthPayload(errors=user_errors(exc))

@@ -1,33 +1,26 @@
+import logging
 from decimal import Decimal
 
 import strawberry
 from django.conf import settings
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.utils.logging import StrawberryLogger
 
 from schema.errors import MaskUnexpectedErrors, is_unexpected
+from schema.guards import HideFieldSuggestions, MaxDirectivesLimiter, RefuseNulCharacters, document_rules
 from schema.mutations import Mutation
 from schema.queries import Query
 from schema.realtime import Subscription
 from schema.scalars import DecimalScalar
 from schema.types import LedgerEntryNode, TransactionNode, UserNode, WalletNode
+from wallet.services.retries import retryable_error
+
+logger = logging.getLogger(__name__)
 
 
-def is_introspection(context) -> bool:
-    # Introspection's depth is fixed by the schema, not by the client; GraphiQL
-    # and codegen need it whole.
-    return context.field_name.startswith("__")
-
-
-# Built once: the validation cache keys on the rule classes, so fresh classes
-# per request (as QueryDepthLimiter/MaxAliasesLimiter make) would never hit it.
-DOCUMENT_LIMITS = [
-    max_depth_rule(settings.GRAPHQL_MAX_DEPTH, is_introspection),
-    max_aliases_rule(settings.GRAPHQL_MAX_ALIASES),
-]
+# Built once: see schema.guards.document_rules.
+DOCUMENT_LIMITS = document_rules()
 
 
 class WalletSchema(strawberry.Schema):
@@ -35,7 +28,11 @@ class WalletSchema(strawberry.Schema):
         # Log what the client will see masked, with its traceback; refusals
         # (bad input, missing token) are the client's business, not the log's.
         for error in errors:
-            if is_unexpected(error):
+            transient = retryable_error(error.original_error)
+            if transient is not None:
+                # Expected while the database is away or a wallet is contended: one line, no traceback.
+                logger.warning("%s: %s", transient.code, error.original_error)
+            elif is_unexpected(error):
                 StrawberryLogger.error(error, execution_context)
 
 
@@ -50,8 +47,11 @@ schema = WalletSchema(
         MaskUnexpectedErrors,
         # Clients send the same few documents over and over: parse and validate each once.
         lambda: ParserCache(maxsize=512),
+        MaxDirectivesLimiter,
+        RefuseNulCharacters,
         lambda: ValidationCache(maxsize=512),
         lambda: AddValidationRules(DOCUMENT_LIMITS),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        *([] if settings.GRAPHQL_FIELD_SUGGESTIONS else [HideFieldSuggestions]),
     ],
 )

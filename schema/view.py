@@ -1,11 +1,23 @@
+import logging
+
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import Error as DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from strawberry.django.views import GraphQLView
+from strawberry.django.views import GraphQLView, TemporalHttpResponse
 
+from schema.errors import is_retryable, mask_unexpected, retryable_graphql_error
 from schema.root import schema
+from wallet.errors import RetryableError
 from wallet.services import user_from_access_token
+from wallet.services.retries import retryable_error
+
+logger = logging.getLogger(__name__)
+
+# A response carrying a retryable error (RETRY_LATER, SERVICE_UNAVAILABLE) answers 503 with this Retry-After.
+RETRY_AFTER_SECONDS = 1
 
 
 def bearer_user(request: HttpRequest):
@@ -24,11 +36,38 @@ def bearer_user(request: HttpRequest):
 class WalletGraphQLView(GraphQLView):
     def __init__(self, **kwargs):
         kwargs.setdefault("schema", schema)
-        kwargs.setdefault("graphql_ide", "graphiql")
+        kwargs.setdefault("graphql_ide", "graphiql" if settings.GRAPHQL_GRAPHIQL else None)
         # GET serves GraphiQL's page only; operations must be POSTed.
         kwargs.setdefault("allow_queries_via_get", False)
         super().__init__(**kwargs)
 
+    def process_result(self, request: HttpRequest, result):
+        # The schema's MaskUnexpectedErrors covers execution; an exception raised while parsing or validating
+        # skips it, so mask here as well: no client ever sees the text of an exception we did not mean to raise.
+        if result.errors:
+            result.errors = [mask_unexpected(error) for error in result.errors]
+        return super().process_result(request, result)
+
     def get_context(self, request: HttpRequest, response: HttpResponse):
         request.user = bearer_user(request)
         return super().get_context(request, response)
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except (DatabaseError, RetryableError) as error:
+            # Raised outside execution (the token's user is looked up first): the same retryable answer.
+            transient = retryable_error(error)
+            if transient is None:
+                raise
+            logger.warning("%s before execution: %s", transient.code, error)
+            body = {"data": None, "errors": [retryable_graphql_error(transient).formatted]}
+            return self.create_response(body, TemporalHttpResponse())
+
+    def create_response(self, response_data, sub_response):
+        response = super().create_response(response_data, sub_response)
+        errors = response_data.get("errors") if isinstance(response_data, dict) else None
+        if errors and any(is_retryable(error) for error in errors):
+            response.status_code = 503
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

@@ -3,6 +3,8 @@
     python scripts/throwaway_postgres.py start DIR [--durable]   # prints its DATABASE_URL
     python scripts/throwaway_postgres.py stop DIR
 
+Tests of outages use `pause` and `resume` (the server stops and starts again on the same port and data).
+
 PostgreSQL refuses to run as root, so as root the server runs as the
 unprivileged `postgres` account. It listens on 127.0.0.1 only, on a free port,
 with trust authentication: it is for this machine's tests, nothing else.
@@ -48,8 +50,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(directory: Path, *, durable: bool = False) -> str:
-    """Initialises and starts a server in `directory`; returns its DATABASE_URL."""
+def start(directory: Path, *, durable: bool = False, settings: tuple[str, ...] = ()) -> str:
+    """Initialises and starts a server in `directory`; returns its DATABASE_URL.
+
+    `settings` are more server settings, e.g. ("max_connections=20",)."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) were not found")
@@ -68,7 +72,7 @@ def start(directory: Path, *, durable: bool = False) -> str:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    settings = [
+    options = [
         f"-p {port}",
         "-c listen_addresses=127.0.0.1",
         f"-c unix_socket_directories={directory}",
@@ -76,26 +80,43 @@ def start(directory: Path, *, durable: bool = False) -> str:
     ]
     if not durable:
         # Tests prove correctness, not durability: skip the disk flushes.
-        settings += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+    options += [f"-c {setting}" for setting in settings]
+    (directory / "options").write_text(" ".join(options))
+    resume(directory)
+    (directory / "port").write_text(str(port))
+    return f"postgres://postgres@127.0.0.1:{port}/postgres"
+
+
+def resume(directory: Path) -> None:
+    """Starts the server in `directory` (made by `start`) again, with the same port and settings."""
     subprocess.run(
         _as_server_account(
             [
-                str(bin_dir / "pg_ctl"),
+                str(find_bin_dir() / "pg_ctl"),
                 "-D",
-                str(data),
+                str(directory / "data"),
                 "-l",
                 str(directory / "server.log"),
                 "-w",
                 "-o",
-                " ".join(settings),
+                (directory / "options").read_text(),
                 "start",
             ]
         ),
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    (directory / "port").write_text(str(port))
-    return f"postgres://postgres@127.0.0.1:{port}/postgres"
+
+
+def pause(directory: Path) -> None:
+    """Stops the server in `directory` the way an operator's fast shutdown does (open transactions roll back,
+    clients are disconnected) and keeps its data for `resume`."""
+    subprocess.run(
+        _as_server_account([str(find_bin_dir() / "pg_ctl"), "-D", str(directory / "data"), "-m", "fast", "-w", "stop"]),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def stop(directory: Path) -> None:

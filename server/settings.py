@@ -1,5 +1,7 @@
 """Settings for the wallet service; everything that varies comes from the environment."""
 
+import hashlib
+import hmac
 import os
 from datetime import timedelta
 from decimal import Decimal
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "strawberry_django",
     "channels",
+    "django_ratelimit",
     "graphql_jwt.refresh_token.apps.RefreshTokenConfig",
     "wallet",
 ]
@@ -81,6 +84,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails the request (SERVICE_UNAVAILABLE) in seconds instead of a TCP timeout's minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on
     # the busy timeout instead of failing with "database is locked" mid-way.
@@ -124,6 +132,18 @@ WALLET_CURRENCY_DECIMALS = int(os.environ.get("WALLET_CURRENCY_DECIMALS", "2"))
 WALLET_DAILY_TRANSFER_LIMIT = Decimal(os.environ.get("WALLET_DAILY_TRANSFER_LIMIT", "10000.00"))
 WALLET_MAX_AMOUNT = Decimal(os.environ.get("WALLET_MAX_AMOUNT", "1000000.00"))
 PHONENUMBER_DEFAULT_REGION = os.environ.get("PHONENUMBER_DEFAULT_REGION", "US")
+# Bounds of a money movement's database transaction on PostgreSQL (SQLite waits its busy timeout instead): a wallet
+# locked longer than this, or a statement running longer, fails the request with the retryable RETRY_LATER and
+# commits nothing, rather than holding the request. 0 turns a bound off.
+WALLET_LOCK_TIMEOUT_MS = int(os.environ.get("WALLET_LOCK_TIMEOUT_MS", "2000"))
+WALLET_STATEMENT_TIMEOUT_MS = int(os.environ.get("WALLET_STATEMENT_TIMEOUT_MS", "5000"))
+# The key of the ledger's hash chain (wallet/ledger_chain.py): each entry carries an HMAC-SHA256 under it, so
+# editing the ledger in the database undetected needs this key too. Keep it out of the database and set it
+# explicitly in production: derived from SECRET_KEY by default, so rotating that key would break the chain.
+LEDGER_HASH_KEY = (
+    os.environ.get("LEDGER_HASH_KEY")
+    or hmac.new(SECRET_KEY.encode(), b"wallet.ledger-hash-key", hashlib.sha256).hexdigest()
+)
 
 # --- Events (the outbox relay) -----------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -156,6 +176,35 @@ CHANNEL_LAYERS = {
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "12"))
 GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))
 GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "5000"))
+GRAPHQL_MAX_DIRECTIVES = int(os.environ.get("GRAPHQL_MAX_DIRECTIVES", "50"))
+# Introspection stays on by default: GraphiQL and client code generators need it. Turning it off also
+# drops "Did you mean …?" suggestions, which would otherwise spell the schema out field by field.
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", True)
+GRAPHQL_FIELD_SUGGESTIONS = env_bool("GRAPHQL_FIELD_SUGGESTIONS", GRAPHQL_INTROSPECTION)
+# GraphiQL at GET /graphql/ (it only ever runs what the visitor types, with the visitor's own token).
+GRAPHQL_GRAPHIQL = env_bool("GRAPHQL_GRAPHIQL", True)
+
+# --- Abuse limits (django-ratelimit, counted in the cache shared by all workers) ----------
+# "<count>/<period>" with period s, m, h or d. Client addresses come from REMOTE_ADDR; behind a proxy
+# set RATELIMIT_IP_META_KEY (e.g. HTTP_X_FORWARDED_FOR) to the header that proxy sets.
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
+LOGIN_RATE_PER_ACCOUNT = os.environ.get("LOGIN_RATE_PER_ACCOUNT", "5/m")
+LOGIN_RATE_PER_ADDRESS = os.environ.get("LOGIN_RATE_PER_ADDRESS", "30/m")
+REGISTER_RATE_PER_ADDRESS = os.environ.get("REGISTER_RATE_PER_ADDRESS", "20/h")
+MOBILE_LOOKUP_RATE_PER_ACCOUNT = os.environ.get("MOBILE_LOOKUP_RATE_PER_ACCOUNT", "20/m")
+MOBILE_LOOKUP_RATE_PER_ADDRESS = os.environ.get("MOBILE_LOOKUP_RATE_PER_ADDRESS", "60/m")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Without Redis the counts live in each process: right for the single-process embedded default; a deployment
+# with several workers sets REDIS_URL, or each worker would count on its own.
+# Django's own RedisCache increments atomically (INCR), which is all django-ratelimit needs of a cache.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
 GRAPHQL_PAGE_SIZE_MAX = 100
 
 # --- Tokens (django-graphql-jwt) ---------------------------------------------

@@ -70,6 +70,14 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with no attempts counted (the limits live in the process's cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _postgres_only(request):
     if request.node.get_closest_marker("postgres") is None or _on_postgres():
         return

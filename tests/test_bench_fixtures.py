@@ -20,3 +20,81 @@ def test_funded_users_and_grown_history_keep_the_ledger_consistent():
     assert TransactionParty.objects.filter(wallet=one).count() == 1 + (1_000 - 100) // 2
     report = audit_ledger()
     assert report.problems == [] and report.ledger_sum == 0
+
+
+def test_the_sql_entry_hash_of_pgbench_is_the_services():
+    from datetime import UTC, datetime
+
+    from django.db import connection
+
+    from wallet.ledger_chain import GENESIS_HASH, entry_digest, epoch_microseconds, hash_key
+
+    fixtures.install_sql_entry_hash()
+    moment = datetime(2026, 11, 22, 3, 4, 5, 678901, tzinfo=UTC)
+    for previous, wallet, txn, delta, pending, balance_after in (
+        (GENESIS_HASH, 1, 2, -150, False, 0),
+        ("ab" * 32, 12345, 67890, 99, True, 123456789012),
+    ):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT bench_ledger_entry_hash(%s, %s, %s, %s, %s, %s, %s)",
+                [previous, wallet, txn, delta, pending, balance_after, moment],
+            )
+            in_sql = cursor.fetchone()[0]
+        assert in_sql == entry_digest(
+            previous_hash=previous,
+            wallet_id=wallet,
+            transaction_id=txn,
+            delta_minor=delta,
+            pending=pending,
+            balance_after_minor=balance_after,
+            created_at_us=epoch_microseconds(moment),
+            key=hash_key(),
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pgbench_transfers_and_service_transfers_share_the_hash_chains():
+    import shutil
+    import subprocess
+    from decimal import Decimal
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    from scripts.throwaway_postgres import find_bin_dir
+    from wallet.services import transfer_create
+
+    pgbench = find_bin_dir() / "pgbench" if find_bin_dir() else None
+    if pgbench is None or not pgbench.exists():
+        pgbench = shutil.which("pgbench")
+    if pgbench is None:
+        pytest.skip("needs pgbench (the PostgreSQL client tools)")
+    fixtures.create_funded_users(prefix="user", count=4, balance_minor=10_000, password="x")
+    fixtures.install_sql_entry_hash()
+    wallets = list(Wallet.objects.filter(user__username__startswith="user").order_by("id"))
+    db = connection.settings_dict
+    subprocess.run(
+        [
+            str(pgbench),
+            "--no-vacuum",
+            "--protocol=prepared",
+            "--client=2",
+            "--transactions=10",
+            f"--file={Path(settings.BASE_DIR) / 'bench' / 'pgbench_transfer.sql'}",
+            f"--define=first_wallet={wallets[0].pk}",
+            f"--define=last_wallet={wallets[-1].pk}",
+            "--define=hot_wallet=0",
+            f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    transfer_create(
+        sender=wallets[0].user, receiver_username=wallets[1].user.username, amount=Decimal("1"), idempotency_key="k"
+    )
+
+    assert LedgerEntry.objects.filter(transaction__request_fingerprint="pgbench").count() == 40
+    report = audit_ledger()
+    assert report.problems == [] and report.ledger_sum == 0

@@ -26,6 +26,7 @@ class ErrorCode(Enum):
     HOLD_EXPIRED = "HOLD_EXPIRED"
     CAPTURE_EXCEEDS_HOLD = "CAPTURE_EXCEEDS_HOLD"
     LINKED_TRANSFER_FAILED = "LINKED_TRANSFER_FAILED"
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 # The failure codes a movement can be recorded with (status FAILED). A replay
@@ -57,3 +58,38 @@ class ValidationFailed(Exception):
     def __init__(self, errors: list[WalletError]) -> None:
         super().__init__("; ".join(error.message for error in errors))
         self.errors = errors
+
+
+class RetryableError(Exception):
+    """A request that failed for a passing reason, not because of its input. It is never a payload error: the API
+    answers it as a top-level error whose `extensions` carry `code` and `retryable: true`. The client retries the
+    same request with the same idempotency key: the retry replays what was stored, or runs it now."""
+
+    code = "RETRY_LATER"
+    default_message = (
+        "The request could not be completed now; nothing was done. Retry it with the same idempotency key."
+    )
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class WalletBusy(RetryableError):
+    """A wallet stayed locked by other movements past WALLET_LOCK_TIMEOUT_MS, a statement ran past
+    WALLET_STATEMENT_TIMEOUT_MS, or a deadlock or serialization failure outlasted the retries. Nothing was
+    committed."""
+
+    code = "RETRY_LATER"
+    default_message = "The wallet is busy with other movements; nothing was done. Retry with the same idempotency key."
+
+
+class ServiceUnavailable(RetryableError):
+    """The database cannot be reached, refuses connections or broke the connection. If that happened while a
+    movement committed, its outcome is unknown to the server: the retry with the same idempotency key tells it."""
+
+    code = "SERVICE_UNAVAILABLE"
+    default_message = (
+        "The service is temporarily unavailable. Retry with the same idempotency key: a movement that did happen "
+        "is replayed, not repeated."
+    )

@@ -1,4 +1,7 @@
-"""Recomputes the ledger from its entries: the check behind `manage.py verify_ledger` and the tests."""
+"""Recomputes the ledger from its entries: the check behind `manage.py verify_ledger` and the tests.
+
+Besides the sums, it recomputes every wallet's hash chain (wallet/ledger_chain.py), which catches edits
+made directly in the database that keep every sum consistent."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -9,6 +12,7 @@ from django.utils import timezone
 
 from wallet import selectors
 from wallet.fields import MoneyField
+from wallet.ledger_chain import chain_problems
 from wallet.models import LedgerEntry, Transaction, Wallet
 from wallet.money import zero
 
@@ -91,6 +95,9 @@ def audit_ledger(*, max_problems_per_check: int = 100) -> LedgerReport:
             f"transaction {txn.pk} ({txn.status}): {txn.entry_count} entries; posted layer sums to "
             f"{txn.posted_sum}, pending layer to {txn.pending_sum}"
         )
+
+    # Each wallet's hash chain: an entry edited, deleted, inserted or moved in the database breaks it there.
+    report.problems += chain_problems(limit=limit)
 
     report.wallet_count = Wallet.objects.count()
     report.transaction_count = Transaction.objects.count()

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from wallet.fields import MoneyField
+from wallet.ledger_chain import GENESIS_HASH
 from wallet.money import zero
 
 
@@ -73,6 +74,9 @@ class Wallet(models.Model):
     spent_today = MoneyField(default=zero)
     spent_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The head of this wallet's hash chain: the entry_hash of its last entry (wallet/ledger_chain.py),
+    # moved by the ledger service under the wallet's lock with the entries it writes.
+    last_entry_hash = models.CharField(max_length=64, default=GENESIS_HASH, db_default=GENESIS_HASH, editable=False)
 
     class Meta:
         constraints = [
@@ -239,6 +243,10 @@ class LedgerEntry(AppendOnlyModel):
     pending = models.BooleanField(default=False)
     balance_after = MoneyField()
     created_at = models.DateTimeField(default=timezone.now)
+    # The hash chain (wallet/ledger_chain.py): the entry_hash of the entry before this one in its wallet's
+    # chain, and an HMAC of this entry's contents and previous_hash. Empty only for rows the service never wrote.
+    previous_hash = models.CharField(max_length=64, default="", db_default="", editable=False)
+    entry_hash = models.CharField(max_length=64, default="", db_default="", editable=False)
 
     class Meta:
         verbose_name_plural = "ledger entries"

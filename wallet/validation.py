@@ -1,5 +1,6 @@
 """Input rules shared by the services; each failure is a WalletError naming its field."""
 
+import unicodedata
 from decimal import Decimal
 
 import phonenumbers
@@ -69,7 +70,10 @@ def normalize_mobile_number(raw: str, *, field: str = "mobile_number") -> str:
         "Give a valid mobile number, with its country code (e.g. +14155550123).",
         field=field,
     )
-    if len(raw) > 32:
+    # Invisible format characters (zero-width, bidi marks) come along with copied numbers: drop them anywhere,
+    # so a number means the same whatever surrounds it. Control characters are never part of a number.
+    raw = "".join(char for char in raw if unicodedata.category(char) != "Cf")
+    if len(raw) > 32 or any(unicodedata.category(char) == "Cc" for char in raw):
         raise invalid
     try:
         number = phonenumbers.parse(raw, settings.PHONENUMBER_DEFAULT_REGION)

@@ -75,15 +75,15 @@ def test_login_refresh_rotation_and_revocation(api):
     assert refreshed["refreshToken"] != login["refreshToken"]
     assert api.as_user(refreshed["token"]).execute(doc.ME)["me"]["username"] == "alice"
 
-    reused = api.execute(doc.REFRESH_TOKEN, {"refreshToken": login["refreshToken"]})["refreshToken"]
-    assert reused["token"] is None and reused["errors"][0]["code"] == "INVALID_TOKEN"
-
     revoked = api.execute(doc.REVOKE_TOKEN, {"refreshToken": refreshed["refreshToken"]})["revokeToken"]
     assert revoked == {"revoked": True, "errors": []}
     after = api.execute(doc.REFRESH_TOKEN, {"refreshToken": refreshed["refreshToken"]})["refreshToken"]
     assert after["errors"][0]["code"] == "INVALID_TOKEN"
     again = api.execute(doc.REVOKE_TOKEN, {"refreshToken": refreshed["refreshToken"]})["revokeToken"]
     assert again["revoked"] is False and again["errors"][0]["code"] == "INVALID_TOKEN"
+    # The rotated-away token is refused too (reusing it also revokes the rest: tests/attacks/).
+    reused = api.execute(doc.REFRESH_TOKEN, {"refreshToken": login["refreshToken"]})["refreshToken"]
+    assert reused["token"] is None and reused["errors"][0]["code"] == "INVALID_TOKEN"
 
 
 def test_wrong_password_is_invalid_credentials(api):

@@ -121,3 +121,17 @@ def test_replaying_a_reversal_moves_nothing(paid):
 
     assert again.replayed and again.transaction.pk == first.transaction.pk
     assert balance(alice) == Decimal("65.00")
+
+
+def test_retrying_a_return_of_everything_replays_it(paid):
+    alice, bob, txn = paid
+    first = reversal_create(user=bob, transaction_id=txn.pk, amount=None, idempotency_key="refund-all")
+
+    retry = reversal_create(user=bob, transaction_id=txn.pk, amount=None, idempotency_key="refund-all")
+
+    assert first.error is None and retry.error is None
+    assert retry.replayed and retry.transaction.pk == first.transaction.pk
+    assert (balance(alice), balance(bob)) == (Decimal("100.00"), Decimal("0.00"))
+    with pytest.raises(WalletError) as nothing_left:
+        reversal_create(user=bob, transaction_id=txn.pk, amount=None, idempotency_key="refund-again")
+    assert nothing_left.value.code == ErrorCode.REVERSAL_EXCEEDS_ORIGINAL

@@ -32,6 +32,7 @@ from wallet.services.ledger import (
     receiver_refusal,
     save_wallets,
 )
+from wallet.services.retries import retrying_conflicts
 from wallet.validation import clean_amount, clean_idempotency_key, clean_note, clean_username_reference
 
 MAX_BATCH_SIZE = 100
@@ -71,6 +72,29 @@ def transfer_batch_create(
     receivers = selectors.active_users_by_usernames([item.receiver_username for item in items])
     keys = [f"{idempotency_key}#{index}" for index in range(len(items))]
     batch_fingerprint = _fingerprint(items, atomic)
+    return retrying_conflicts(
+        lambda: _batch_once(
+            sender=sender,
+            wallet=wallet,
+            items=items,
+            receivers=receivers,
+            keys=keys,
+            atomic=atomic,
+            batch_fingerprint=batch_fingerprint,
+        )
+    )
+
+
+def _batch_once(
+    *,
+    sender: User,
+    wallet: Wallet,
+    items: list[BatchItem],
+    receivers: dict[str, User],
+    keys: list[str],
+    atomic: bool,
+    batch_fingerprint: str,
+) -> BatchResult:
     try:
         with db_transaction.atomic():
             receiver_wallets = {user.wallet.pk for user in receivers.values()}

@@ -13,7 +13,7 @@ from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from wallet import selectors
-from wallet.errors import ErrorCode, WalletError
+from wallet.errors import ErrorCode, RetryableError, WalletError
 from wallet.models import Transaction, User, Wallet
 from wallet.services.ledger import (
     Leg,
@@ -29,6 +29,7 @@ from wallet.services.ledger import (
     system_wallet,
     write_entries,
 )
+from wallet.services.retries import retrying_conflicts
 from wallet.validation import (
     SERVICE_KEY_PREFIX,
     clean_amount,
@@ -74,6 +75,37 @@ def hold_create(
     refusal = receiver_refusal(payer, receiver)
     key_fingerprint = fingerprint(Transaction.Kind.HOLD, amount, reference, str(expires_in_seconds), note)
     holds_account = system_wallet(Wallet.Kind.HOLDS)
+
+    def attempt() -> MovementResult:
+        return _hold_create_once(
+            payer=payer,
+            payer_wallet=payer_wallet,
+            receiver=receiver,
+            refusal=refusal,
+            amount=amount,
+            idempotency_key=idempotency_key,
+            key_fingerprint=key_fingerprint,
+            expires_in_seconds=expires_in_seconds,
+            note=note,
+            holds_account=holds_account,
+        )
+
+    return retrying_conflicts(attempt)
+
+
+def _hold_create_once(
+    *,
+    payer: User,
+    payer_wallet: Wallet,
+    receiver: User | None,
+    refusal: ErrorCode | None,
+    amount: Decimal,
+    idempotency_key: str,
+    key_fingerprint: str,
+    expires_in_seconds: int,
+    note: str,
+    holds_account: Wallet,
+) -> MovementResult:
     try:
         with db_transaction.atomic():
             locked = lock_wallets({payer_wallet.pk} | ({receiver.wallet.pk} if receiver else set()))
@@ -179,6 +211,8 @@ def holds_release_expired(*, now=None) -> int:
             )
         except WalletError:
             continue  # resolved meanwhile by a capture or void that won the lock
+        except RetryableError:
+            continue  # its wallets stayed locked too long: the next run releases it
         released += not result.replayed
     return released
 
@@ -204,7 +238,11 @@ def _payers_hold(*, user: User, hold_id: int | None) -> Transaction:
     return hold
 
 
-def _resolve(
+def _resolve(**arguments) -> MovementResult:
+    return retrying_conflicts(lambda: _resolve_once(**arguments))
+
+
+def _resolve_once(
     *,
     user: User,
     hold: Transaction,

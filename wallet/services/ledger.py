@@ -19,11 +19,12 @@ from django.db import IntegrityError
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from wallet import selectors
+from wallet import ledger_chain, selectors
 from wallet.errors import FAILURE_MESSAGES, ErrorCode, WalletError
 from wallet.events.local import dispatch_after_commit
 from wallet.models import LedgerEntry, OutboxEvent, Transaction, TransactionParty, User, Wallet
 from wallet.money import to_minor_units
+from wallet.services.retries import bound_lock_waits, retrying_conflicts
 from wallet.validation import (
     clean_amount,
     clean_idempotency_key,
@@ -183,7 +184,12 @@ def reversal_create(
             field="transaction_id",
         )
     if amount is None:
-        amount = original.amount - selectors.reversed_amount(original=original)
+        previous = Transaction.objects.filter(initiator=user, idempotency_key=idempotency_key).first()
+        if previous is not None and previous.kind == Transaction.Kind.REVERSAL and previous.original_id == original.pk:
+            # A retry of "return all that is left": it meant what was left then, and replays that.
+            amount = previous.amount
+        else:
+            amount = original.amount - selectors.reversed_amount(original=original)
         if amount <= 0:
             raise WalletError(
                 ErrorCode.REVERSAL_EXCEEDS_ORIGINAL, "This transaction is already fully reversed.", field="amount"
@@ -253,7 +259,11 @@ def system_wallet(kind: str) -> Wallet:
 
 
 def lock_wallets(wallet_ids: set[int]) -> dict[int, Wallet]:
-    """Locks wallets in ascending id order (one global order: no deadlocks) and returns them fresh."""
+    """Locks wallets in ascending id order (one global order: no deadlocks) and returns them fresh.
+
+    The first thing each money transaction does: it also bounds the transaction's lock waits and statements
+    (`retries.bound_lock_waits`), so a wallet locked too long fails the request with RETRY_LATER."""
+    bound_lock_waits()
     return {
         wallet.pk: wallet
         for wallet in Wallet.objects.select_for_update().filter(pk__in=sorted(wallet_ids)).order_by("pk")
@@ -261,6 +271,10 @@ def lock_wallets(wallet_ids: set[int]) -> dict[int, Wallet]:
 
 
 def _execute(movement: _Movement) -> MovementResult:
+    return retrying_conflicts(lambda: _execute_once(movement))
+
+
+def _execute_once(movement: _Movement) -> MovementResult:
     wallet_ids = {movement.initiator_wallet.pk, movement.sender_wallet.pk}
     if movement.receiver_wallet is not None:
         wallet_ids.add(movement.receiver_wallet.pk)
@@ -372,8 +386,10 @@ def write_entries(txn: Transaction, legs: list[Leg]) -> list[LedgerEntry]:
 
 def apply_legs(txn: Transaction, legs: list[Leg], changed: dict[int, Wallet]) -> list[LedgerEntry]:
     """Moves the wallets in memory (posted legs move `balance`, pending legs a customer's `held`)
-    and returns the unsaved entries; `changed` collects the wallets to save."""
+    and returns the unsaved entries, sealed into their wallets' hash chains (wallet/ledger_chain.py);
+    `changed` collects the wallets to save."""
     entries = []
+    key = ledger_chain.hash_key()
     for leg in legs:
         wallet = leg.wallet
         if not leg.pending:
@@ -384,16 +400,20 @@ def apply_legs(txn: Transaction, legs: list[Leg], changed: dict[int, Wallet]) ->
             # pending entries are its record, and its posted balance never moves.
             wallet.held -= leg.delta
             changed[wallet.pk] = wallet
-        entries.append(
-            LedgerEntry(
-                transaction=txn,
-                wallet=wallet,
-                delta=leg.delta,
-                pending=leg.pending,
-                balance_after=wallet.balance,
-                created_at=txn.created_at,
-            )
+        entry = LedgerEntry(
+            transaction=txn,
+            wallet=wallet,
+            delta=leg.delta,
+            pending=leg.pending,
+            balance_after=wallet.balance,
+            created_at=txn.created_at,
         )
+        # The chain's wallet is locked (the holds account's entries join the payer's chain): its head moves here.
+        chain = ledger_chain.chain_wallet(wallet, txn)
+        chain = changed.get(chain.pk, chain)
+        ledger_chain.seal(entry, chain, key=key)
+        changed[chain.pk] = chain
+        entries.append(entry)
     if txn.kind in Transaction.OUTGOING_KINDS and legs:
         sender = txn.sender_wallet
         sender.spent_today = selectors.transferred_today(wallet=sender) + txn.amount
@@ -404,7 +424,7 @@ def apply_legs(txn: Transaction, legs: list[Leg], changed: dict[int, Wallet]) ->
 
 def save_wallets(changed: dict[int, Wallet]) -> None:
     for wallet in changed.values():
-        wallet.save(update_fields=["balance", "held", "spent_today", "spent_on"])
+        wallet.save(update_fields=["balance", "held", "spent_today", "spent_on", "last_entry_hash"])
 
 
 def record_parties(

@@ -2,13 +2,17 @@
 
 Access tokens are short-lived JWTs (JWT_EXPIRATION_DELTA) whose expiry is
 verified; refresh tokens are long-running rows that are rotated on every use
-(the old one is revoked) and can be revoked explicitly.
+(the old one is revoked) and can be revoked explicitly. A revoked refresh token
+that comes back means a copy leaked (the rightful client holds its successor):
+every refresh token of that user is revoked, so the thief's successor dies too
+and the user signs in again.
 """
 
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.utils import timezone
 from graphql_jwt.exceptions import JSONWebTokenError
 from graphql_jwt.refresh_token.utils import get_refresh_token_model
 from graphql_jwt.shortcuts import create_refresh_token, get_token, get_user_by_token
@@ -42,19 +46,24 @@ def tokens_obtain(*, username: str, password: str) -> IssuedTokens:
 
 def tokens_refresh(*, refresh_token: str) -> IssuedTokens:
     """Trades a refresh token for a new access token and a new refresh token."""
+    model = get_refresh_token_model()
     with transaction.atomic():
         # Locked so two concurrent uses of one refresh token cannot both rotate it.
-        stored = (
-            get_refresh_token_model()
-            .objects.select_for_update()
-            .select_related("user")
-            .filter(token=refresh_token, revoked__isnull=True)
-            .first()
-        )
-        if stored is None or stored.is_expired() or not stored.user.is_active:
-            raise _invalid_token("refresh_token")
-        stored.revoke()
-        return tokens_issue(user=stored.user)
+        stored = model.objects.select_for_update().select_related("user").filter(token=refresh_token).first()
+        if stored is not None and stored.revoked is not None:
+            _revoke_all(model, user_id=stored.user_id)
+        if stored is None or stored.revoked is not None or stored.is_expired() or not stored.user.is_active:
+            stored = None
+        else:
+            stored.revoke()
+    if stored is None:
+        # Outside the atomic block, so that revoking the reused token's family commits.
+        raise _invalid_token("refresh_token")
+    return tokens_issue(user=stored.user)
+
+
+def _revoke_all(model, *, user_id: int) -> None:
+    model.objects.filter(user_id=user_id, revoked__isnull=True).update(revoked=timezone.now())
 
 
 def refresh_token_revoke(*, refresh_token: str) -> None:

@@ -4,7 +4,10 @@ from wallet.ledger_audit import audit_ledger
 
 
 class Command(BaseCommand):
-    help = "Recomputes every balance from the ledger and checks that it balances; exits non-zero on any mismatch."
+    help = (
+        "Recomputes every balance from the ledger, checks that it balances and that every wallet's hash chain is "
+        "whole (naming the first broken entry); exits non-zero on any mismatch."
+    )
 
     def handle(self, *args, **options):
         report = audit_ledger()

@@ -1,0 +1,44 @@
+"""Abuse limits of the API: password guessing, registration sweeps and mobile-number probing.
+
+Each is counted per account and per client address in the cache that all workers share (Redis where
+REDIS_URL is set), with django-ratelimit's fixed windows. Every attempt counts, the refused ones too, so a
+client that keeps hammering stays refused. Rates are settings (LOGIN_RATE_PER_ACCOUNT and friends).
+"""
+
+from django.conf import settings
+from django.http import HttpRequest
+from django_ratelimit.core import is_ratelimited
+
+from wallet.errors import ErrorCode, WalletError
+
+
+def _over(request: HttpRequest, group: str, key, rate: str) -> bool:
+    return is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
+
+
+def _refuse(what: str) -> WalletError:
+    return WalletError(ErrorCode.RATE_LIMITED, f"Too many {what} in a short time. Wait a minute and try again.")
+
+
+def check_login(request: HttpRequest, *, username: str) -> None:
+    account = username.strip().lower()
+    by_account = _over(request, "login:account", lambda _group, _request: account, settings.LOGIN_RATE_PER_ACCOUNT)
+    by_address = _over(request, "login:address", "ip", settings.LOGIN_RATE_PER_ADDRESS)
+    if by_account or by_address:
+        raise _refuse("login attempts")
+
+
+def check_registration(request: HttpRequest) -> None:
+    if _over(request, "register:address", "ip", settings.REGISTER_RATE_PER_ADDRESS):
+        raise _refuse("sign-ups from this address")
+
+
+def check_mobile_lookup(request: HttpRequest, *, user) -> None:
+    """Paying or holding by mobile number reveals whether the number is registered: limit how fast anyone asks."""
+    account = str(user.pk)
+    by_account = _over(
+        request, "mobile:account", lambda _group, _request: account, settings.MOBILE_LOOKUP_RATE_PER_ACCOUNT
+    )
+    by_address = _over(request, "mobile:address", "ip", settings.MOBILE_LOOKUP_RATE_PER_ADDRESS)
+    if by_account or by_address:
+        raise _refuse("payments by mobile number")
