@@ -32,11 +32,11 @@ COPY wallet/ wallet/
 COPY schema/ schema/
 COPY manage.py ./
 RUN pip install --no-cache-dir .
-# Static files (the admin's) are collected at build time; collectstatic needs no secret or database.
-RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
+# Static files (the admin's) are collected at build time, with the base settings: no secret, no database.
+RUN DJANGO_SETTINGS_MODULE=server.settings \
     python manage.py collectstatic --noinput --verbosity 0 \
     && mkdir -p /tmp/prometheus && chown wallet:wallet /tmp/prometheus
-USER wallet
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"]

@@ -98,6 +98,9 @@ class Connection(Generic[NodeT]):
 
     @classmethod
     def page(cls, queryset: QuerySet, *, first: int | None, after: str | None) -> "Connection":
+        # Pinned to the database the router picks now (a replica for history reads), so that totalCount,
+        # resolved later, counts in the same one.
+        queryset = queryset.using(queryset.db)
         rows, page_info = keyset_page(queryset, first=first, after=after)
         edges = [Edge(cursor=cursor, node=row) for row, cursor in rows]
         return cls(edges=edges, page_info=page_info, queryset=queryset)

@@ -14,6 +14,7 @@ from schema.types import (
     UserNode,
     WalletNode,
 )
+from server.db_routers import history_reads
 from wallet import selectors
 from wallet.models import Transaction
 
@@ -69,7 +70,8 @@ class Query:
             with_entries="entries" in shown,
             with_hold_states="holdState" in shown,
         )
-        return Connection.page(queryset, first=first, after=after)
+        with history_reads():
+            return Connection.page(queryset, first=first, after=after)
 
     @strawberry.field(permission_classes=[IsAuthenticated], description="Null unless it is the viewer's.")
     def transaction(self, info: Info, id: strawberry.ID) -> TransactionNode | None:
@@ -83,7 +85,8 @@ class Query:
     def ledger_entries(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[LedgerEntryNode]:
-        return Connection.page(selectors.ledger_entries_for_user(user=viewer(info)), first=first, after=after)
+        with history_reads():
+            return Connection.page(selectors.ledger_entries_for_user(user=viewer(info)), first=first, after=after)
 
     @strawberry.field(permission_classes=[IsAuthenticated], description="Any of the viewer's own objects by global ID.")
     def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:

@@ -16,7 +16,7 @@ from django.db import IntegrityError
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from wallet import selectors
+from wallet import metrics, selectors
 from wallet.errors import ErrorCode, ValidationFailed, WalletError
 from wallet.events.local import dispatch_after_commit
 from wallet.models import LedgerEntry, OutboxEvent, Transaction, TransactionParty, User, Wallet
@@ -139,6 +139,7 @@ def _batch_once(
             TransactionParty.objects.bulk_create(parties)
             OutboxEvent.objects.bulk_create(events)
             dispatch_after_commit(events)
+            metrics.count_after_commit([event.transaction for event in events])
     except IntegrityError:
         # A twin of this batch committed while this one waited for the locks.
         stored = _stored_batch(sender, keys, batch_fingerprint, wallet)

@@ -19,7 +19,7 @@ from django.db import IntegrityError
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from wallet import ledger_chain, selectors
+from wallet import ledger_chain, metrics, selectors
 from wallet.errors import FAILURE_MESSAGES, ErrorCode, WalletError
 from wallet.events.local import dispatch_after_commit
 from wallet.models import LedgerEntry, OutboxEvent, Transaction, TransactionParty, User, Wallet
@@ -264,10 +264,11 @@ def lock_wallets(wallet_ids: set[int]) -> dict[int, Wallet]:
     The first thing each money transaction does: it also bounds the transaction's lock waits and statements
     (`retries.bound_lock_waits`), so a wallet locked too long fails the request with RETRY_LATER."""
     bound_lock_waits()
-    return {
-        wallet.pk: wallet
-        for wallet in Wallet.objects.select_for_update().filter(pk__in=sorted(wallet_ids)).order_by("pk")
-    }
+    with metrics.timing_lock_wait():
+        return {
+            wallet.pk: wallet
+            for wallet in Wallet.objects.select_for_update().filter(pk__in=sorted(wallet_ids)).order_by("pk")
+        }
 
 
 def _execute(movement: _Movement) -> MovementResult:
@@ -453,6 +454,7 @@ def record_event(txn: Transaction, entries: list[LedgerEntry]) -> None:
     event = event_for(txn, entries)
     event.save()
     dispatch_after_commit([event])
+    metrics.count_after_commit([txn])
 
 
 def event_for(txn: Transaction, entries: list[LedgerEntry]) -> OutboxEvent:

@@ -1,4 +1,8 @@
-"""Settings for the wallet service; everything that varies comes from the environment."""
+"""Settings for the wallet service; everything that varies comes from the environment.
+
+These are the base and the development defaults (the embedded SQLite default runs from a fresh clone).
+A deployment uses server.settings.production, which requires its secrets and turns the HTTPS rules on.
+"""
 
 import hashlib
 import hmac
@@ -9,7 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -40,13 +44,18 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "strawberry_django",
     "channels",
+    "corsheaders",
+    "django_prometheus",
     "django_ratelimit",
     "graphql_jwt.refresh_token.apps.RefreshTokenConfig",
     "wallet",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "server.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -54,7 +63,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# Browsers may call the API from these origins only (an SPA served elsewhere); none by default: the sample SPA
+# is served on the API's own origin. Requests carry a bearer token, never cookies.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_URLS_REGEX = r"^/graphql/$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "x-request-id"]
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# /metrics (Prometheus) is for the internal network: the proxy in deploy/ does not route it.
+PROMETHEUS_METRICS_EXPORT_PORT = None
 
 ROOT_URLCONF = "server.urls"
 WSGI_APPLICATION = "server.wsgi.application"
@@ -89,6 +109,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
     )
+if env_bool("DATABASE_BEHIND_PGBOUNCER", False):
+    # PgBouncer in transaction mode hands each transaction to any server connection: server-side cursors
+    # (which outlive a transaction) cannot work there. Everything else does: see docs/SCALING.md.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Reads of history may go to a streaming replica (off unless DATABASE_REPLICA_URL is set): server.db_routers.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["server.db_routers.HistoryReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on
     # the busy timeout instead of failing with "database is locked" mid-way.
@@ -219,14 +252,29 @@ GRAPHQL_JWT = {
     "JWT_ALLOW_ARGUMENT": False,
 }
 
+# LOG_FORMAT=json (production's default): one JSON object per line, each with the request's id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "server.observability.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # Strawberry logs every resolver exception with its traceback; keep those
         # in the server log (they are masked in responses).
         "strawberry.execution": {"level": "ERROR"},
+        # One line per request from server.observability; quiet unless asked for.
+        "wallet.access": {"level": os.environ.get("ACCESS_LOG_LEVEL", "WARNING")},
     },
 }

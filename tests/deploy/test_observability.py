@@ -1,0 +1,132 @@
+"""Probes, request ids, JSON logs, CORS for the SPA's origin only, and the Prometheus metrics."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from unittest import mock
+
+import pytest
+import requests
+from django.conf import settings
+from django.db.utils import OperationalError
+
+from tests.schema import documents as doc
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_healthz_and_readyz(live_server):
+    assert requests.get(f"{live_server.url}/healthz", timeout=10).json() == {"status": "ok"}
+    ready = requests.get(f"{live_server.url}/readyz", timeout=10)
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"] == "ok"
+
+
+def test_readyz_answers_503_when_the_database_does_not(client):
+    with mock.patch("server.health.connection.cursor", side_effect=OperationalError("could not connect")):
+        response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "error: OperationalError", "redis": "not configured"},
+    }
+
+
+def test_readyz_checks_redis_when_it_is_configured(client, settings, redis_url):
+    settings.REDIS_URL = redis_url
+    assert client.get("/readyz").json()["checks"]["redis"] == "ok"
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json()["checks"]["redis"].startswith("error")
+
+
+def test_every_response_carries_a_request_id(live_server):
+    offered = requests.post(
+        f"{live_server.url}/graphql/", json={"query": "{ __typename }"}, headers={"X-Request-ID": "abc12345-from-proxy"}
+    )
+    made = requests.post(f"{live_server.url}/graphql/", json={"query": "{ __typename }"})
+    junk = requests.post(
+        f"{live_server.url}/graphql/", json={"query": "{ __typename }"}, headers={"X-Request-ID": "<script>"}
+    )
+
+    assert offered.headers["X-Request-ID"] == "abc12345-from-proxy"
+    assert len(made.headers["X-Request-ID"]) == 32
+    assert junk.headers["X-Request-ID"] != "<script>"
+
+
+def test_logs_are_json_lines_with_the_request_id(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "LOG_FORMAT": "json",
+        "ACCESS_LOG_LEVEL": "INFO",
+        "REDIS_URL": "",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "server.asgi:application"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "req-0001-abcdef"}, timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+    finally:
+        time.sleep(0.3)
+        server.terminate()
+        _, stderr = server.communicate(timeout=10)
+
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    access = [line for line in lines if line.get("logger") == "wallet.access"]
+    assert access, stderr[-2000:]
+    assert access[0]["request_id"] == "req-0001-abcdef"
+    assert access[0]["path"] == "/healthz" and access[0]["status"] == 200 and access[0]["level"] == "INFO"
+
+
+def test_cors_allows_the_spas_origin_only(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example"]
+    preflight = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST", "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "authorization"}
+
+    allowed = client.options("/graphql/", HTTP_ORIGIN="https://app.example", **preflight)
+    other = client.options("/graphql/", HTTP_ORIGIN="https://evil.example", **preflight)
+
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example"
+    assert "authorization" in allowed["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Origin" not in other
+    assert "Access-Control-Allow-Credentials" not in allowed
+
+
+def test_metrics_count_transfers_by_status_and_time_lock_waits(live_server, api, make_user, fund, token_for):
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "10.00")
+    as_alice = api.as_user(token_for(alice))
+
+    def sample(text: str, name: str) -> float:
+        found = [line for line in text.splitlines() if line.startswith(name + " ") or line.startswith(name + "{")]
+        return sum(float(line.rsplit(" ", 1)[1]) for line in found)
+
+    before = requests.get(f"{live_server.url}/metrics", timeout=10).text
+    for key, amount in (("ok", "4.00"), ("too-much", "40.00")):
+        as_alice.execute(doc.TRANSFER, {"input": {"receiverUsername": "bob", "amount": amount, "idempotencyKey": key}})
+    after = requests.get(f"{live_server.url}/metrics", timeout=10).text
+
+    succeeded = 'wallet_transactions_total{kind="TRANSFER",status="SUCCESS"}'
+    failed = 'wallet_transactions_total{kind="TRANSFER",status="FAILED"}'
+    assert sample(after, succeeded) - sample(before, succeeded) == 1
+    assert sample(after, failed) - sample(before, failed) == 1
+    assert sample(after, "wallet_lock_wait_seconds_count") - sample(before, "wallet_lock_wait_seconds_count") == 2
+    assert "django_http_requests_total_by_method_total" in after
