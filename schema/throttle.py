@@ -12,6 +12,16 @@ from django_ratelimit.core import is_ratelimited
 from wallet.errors import ErrorCode, WalletError
 
 
+def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the entry of X-Forwarded-For
+    that the outermost trusted proxy added. Entries left of it come from the client and can be forged."""
+    hops = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if hops > 0 and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
 def _over(request: HttpRequest, group: str, key, rate: str) -> bool:
     return is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
 

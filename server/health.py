@@ -1,4 +1,8 @@
-"""Probes for orchestrators: /healthz says the process serves; /readyz that what it needs answers too."""
+"""Probes for orchestrators: /healthz says the process serves; /readyz that what it needs answers too.
+
+ProbeMiddleware answers them first, before host validation and the HTTPS redirect: a container's health check
+calls 127.0.0.1 over plain HTTP, which is neither an allowed host nor HTTPS in production.
+"""
 
 from django.conf import settings
 from django.db import connection
@@ -42,3 +46,15 @@ def _redis() -> str:
     except Exception as exc:  # noqa: BLE001
         return f"error: {type(exc).__name__}"
     return "ok"
+
+
+PROBES = {"/healthz": healthz, "/readyz": readyz}
+
+
+class ProbeMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        probe = PROBES.get(request.path)
+        return probe(request) if probe is not None else self.get_response(request)

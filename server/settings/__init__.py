@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "server.observability.RequestIdMiddleware",
+    "server.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -218,10 +219,11 @@ GRAPHQL_FIELD_SUGGESTIONS = env_bool("GRAPHQL_FIELD_SUGGESTIONS", GRAPHQL_INTROS
 GRAPHQL_GRAPHIQL = env_bool("GRAPHQL_GRAPHIQL", True)
 
 # --- Abuse limits (django-ratelimit, counted in the cache shared by all workers) ----------
-# "<count>/<period>" with period s, m, h or d. Client addresses come from REMOTE_ADDR; behind a proxy
-# set RATELIMIT_IP_META_KEY (e.g. HTTP_X_FORWARDED_FOR) to the header that proxy sets.
+# "<count>/<period>" with period s, m, h or d. Client addresses: schema.throttle.client_address.
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
-RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
+RATELIMIT_IP_META_KEY = "schema.throttle.client_address"
+# How many proxies in front append to X-Forwarded-For (deploy/: nginx, so 1). 0 trusts no header: REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 LOGIN_RATE_PER_ACCOUNT = os.environ.get("LOGIN_RATE_PER_ACCOUNT", "5/m")
 LOGIN_RATE_PER_ADDRESS = os.environ.get("LOGIN_RATE_PER_ADDRESS", "30/m")
 REGISTER_RATE_PER_ADDRESS = os.environ.get("REGISTER_RATE_PER_ADDRESS", "20/h")

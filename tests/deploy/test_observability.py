@@ -130,3 +130,34 @@ def test_metrics_count_transfers_by_status_and_time_lock_waits(live_server, api,
     assert sample(after, failed) - sample(before, failed) == 1
     assert sample(after, "wallet_lock_wait_seconds_count") - sample(before, "wallet_lock_wait_seconds_count") == 2
     assert "django_http_requests_total_by_method_total" in after
+
+
+def test_probes_answer_a_container_health_check_whatever_the_allowed_hosts(client, settings):
+    """The health check calls http://127.0.0.1: neither an allowed host nor HTTPS in production."""
+    settings.ALLOWED_HOSTS = ["wallet.example"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    for path in ("/healthz", "/readyz"):
+        assert client.get(path, HTTP_HOST="127.0.0.1:8000").status_code == 200, path
+    assert client.get("/graphql/", HTTP_HOST="127.0.0.1:8000").status_code == 400  # everything else still checks
+
+
+@pytest.mark.parametrize(
+    "proxies, forwarded, remote, expected",
+    [
+        (0, "6.6.6.6", "10.0.0.2", "10.0.0.2"),  # no trusted proxy: the header is the client's to forge
+        (1, "203.0.113.7", "10.0.0.2", "203.0.113.7"),  # nginx appended the client's address
+        (1, "6.6.6.6, 203.0.113.7", "10.0.0.2", "203.0.113.7"),  # a forged entry left of it is ignored
+        (2, "6.6.6.6, 203.0.113.7, 10.0.0.9", "10.0.0.2", "203.0.113.7"),  # load balancer + nginx
+        (1, "", "10.0.0.2", "10.0.0.2"),  # no header: the socket's address
+    ],
+)
+def test_the_client_address_for_rate_limits_comes_from_the_trusted_proxies_only(
+    rf, settings, proxies, forwarded, remote, expected
+):
+    from schema.throttle import client_address
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.post("/graphql/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
+
+    assert client_address(request) == expected
