@@ -140,6 +140,8 @@ def pgbench(pg_url: str, *, clients: int, duration: float, wallets: tuple[int, i
         f"--define=first_wallet={wallets[0]}",
         f"--define=last_wallet={wallets[1]}",
         f"--define=hot_wallet={hot_wallet}",
+        "--define=hot_receivers=0",
+        "--define=hot_receiver_first=0",
         "--log",
         f"--log-prefix={log_dir / 'tx'}",
         pg_url,

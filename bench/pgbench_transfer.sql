@@ -1,10 +1,15 @@
 -- The service's transfer as plain SQL: the database's own limit for the same work.
--- Variables: :first_wallet, :last_wallet (customer wallets), :hot_wallet (0 = spread, else the payer).
+-- Variables: :first_wallet, :last_wallet (customer wallets), :hot_wallet (0 = spread, else the payer),
+-- :hot_receivers (0 = spread, else a hot merchant split into that many sub-wallets from :hot_receiver_first,
+-- receiving from random payers: bench/scaling.py).
 \set receiver random(:first_wallet, :last_wallet)
 \if :hot_wallet > 0
 \set payer :hot_wallet
 \else
 \set payer random(:first_wallet, :last_wallet)
+\endif
+\if :hot_receivers > 0
+\set receiver :hot_receiver_first + random(0, :hot_receivers - 1)
 \endif
 \if :payer = :receiver
 \set receiver :first_wallet + (:receiver - :first_wallet + 1) % (:last_wallet - :first_wallet + 1)

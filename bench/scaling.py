@@ -1,6 +1,6 @@
 """The hot-wallet experiment of docs/SCALING.md: one merchant wallet receiving from many payers, split into
 1, 4 or 16 sub-wallets, on one PostgreSQL primary (durable), measured with pgbench and the service's own
-transfer as SQL (bench/pgbench_hot_receiver.sql).
+transfer as SQL (bench/pgbench_transfer.sql, with :hot_receivers sub-wallets).
 
     .venv/bin/python -m bench.scaling [--duration 10] [--clients 8,32] [--shards 1,4,16]
 """
@@ -32,11 +32,12 @@ def pgbench_hot(pg_url: str, *, clients: int, duration: int, payers: tuple[int, 
             f"--client={clients}",
             f"--jobs={min(clients, 2)}",
             f"--time={duration}",
-            f"--file={ROOT / 'bench' / 'pgbench_hot_receiver.sql'}",
+            f"--file={ROOT / 'bench' / 'pgbench_transfer.sql'}",
             f"--define=first_wallet={payers[0]}",
             f"--define=last_wallet={payers[1]}",
-            f"--define=hot_first={hot_first}",
-            f"--define=shards={shards}",
+            "--define=hot_wallet=0",
+            f"--define=hot_receivers={shards}",
+            f"--define=hot_receiver_first={hot_first}",
             pg_url,
         ],
         capture_output=True,

@@ -86,6 +86,8 @@ def test_pgbench_transfers_and_service_transfers_share_the_hash_chains():
             f"--define=first_wallet={wallets[0].pk}",
             f"--define=last_wallet={wallets[-1].pk}",
             "--define=hot_wallet=0",
+            "--define=hot_receivers=0",
+            "--define=hot_receiver_first=0",
             f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         ],
         check=True,

@@ -2,17 +2,14 @@
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 from urllib.parse import quote
 
 import pytest
 import requests
-from django.conf import settings
 
 from tests.schema import documents as doc
+from tests.support.asgi_server import daphne
 from wallet.models import Transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,9 +33,6 @@ def test_introspection_graphiql_and_suggestions_are_on_by_default(url):
 @pytest.fixture
 def locked_down_server(tmp_path):
     """The service started as a deployment that turns introspection and GraphiQL off."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -46,25 +40,8 @@ def locked_down_server(tmp_path):
         "GRAPHQL_GRAPHIQL": "false",
         "REDIS_URL": "",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "server.asgi:application"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}/graphql/"
-    try:
-        for _ in range(100):
-            try:
-                requests.post(base, json={"query": "{ __typename }"}, timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with daphne(env) as (_, port):
+        yield f"http://127.0.0.1:{port}/graphql/"
 
 
 def test_a_deployment_can_turn_introspection_graphiql_and_suggestions_off(locked_down_server):

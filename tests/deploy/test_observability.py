@@ -2,18 +2,16 @@
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 from unittest import mock
 
 import pytest
 import requests
-from django.conf import settings
 from django.db.utils import OperationalError
 
 from tests.schema import documents as doc
+from tests.support.asgi_server import daphne
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,9 +58,6 @@ def test_every_response_carries_a_request_id(live_server):
 
 
 def test_logs_are_json_lines_with_the_request_id(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -70,22 +65,8 @@ def test_logs_are_json_lines_with_the_request_id(tmp_path):
         "ACCESS_LOG_LEVEL": "INFO",
         "REDIS_URL": "",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "server.asgi:application"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        for _ in range(100):
-            try:
-                requests.get(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "req-0001-abcdef"}, timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-    finally:
+    with daphne(env, stderr=subprocess.PIPE) as (server, port):
+        requests.get(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "req-0001-abcdef"}, timeout=10)
         time.sleep(0.3)
         server.terminate()
         _, stderr = server.communicate(timeout=10)

@@ -1,19 +1,16 @@
 """walletEvents over a real WebSocket (daphne, Channels, channels-redis on a real Redis)."""
 
 import json
-import socket
-import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from tests.support.asgi_server import daphne
 from wallet.models import OutboxEvent
 from wallet.services import transfer_create
 
@@ -24,25 +21,8 @@ SUBSCRIPTION = "subscription { walletEvents { type kind status amount balance tr
 
 @pytest.fixture
 def asgi_server(process_env):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "server.asgi:application"],
-        cwd=settings.BASE_DIR,
-        env=process_env,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"ws://127.0.0.1:{port}/graphql/"
-    server.terminate()
-    server.wait(timeout=30)
+    with daphne(process_env) as (_, port):
+        yield f"ws://127.0.0.1:{port}/graphql/"
 
 
 @contextmanager
