@@ -1,9 +1,11 @@
 """Document rules beyond the spec's: what a public GraphQL endpoint refuses before it runs anything."""
 
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
-from graphql import GraphQLError, Visitor, visit
+from graphql import GraphQLError, Visitor, parse, visit
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
@@ -16,6 +18,33 @@ def is_introspection(context) -> bool:
     return context.field_name.startswith("__")
 
 
+class DocumentFacts(NamedTuple):
+    directives: int
+    nul_in_literal: bool
+
+
+@lru_cache(maxsize=512)
+def document_facts(query: str) -> DocumentFacts:
+    """What the guards need to know of a document, found in one walk and kept per query text: clients send the
+    same few documents over and over (as the parser and validation caches assume)."""
+    walker = _FactsWalker()
+    visit(parse(query), walker)
+    return DocumentFacts(directives=walker.directives, nul_in_literal=walker.nul_in_literal)
+
+
+class _FactsWalker(Visitor):
+    def __init__(self):
+        super().__init__()
+        self.directives = 0
+        self.nul_in_literal = False
+
+    def enter_directive(self, *_args):
+        self.directives += 1
+
+    def enter_string_value(self, node, *_args):
+        self.nul_in_literal = self.nul_in_literal or "\x00" in node.value
+
+
 class MaxDirectivesLimiter(SchemaExtension):
     """Refuses documents with more than GRAPHQL_MAX_DIRECTIVES directives (directive overloading).
 
@@ -24,25 +53,10 @@ class MaxDirectivesLimiter(SchemaExtension):
     """
 
     def on_validate(self):
-        document = self.execution_context.graphql_document
-        if document is not None and _count_directives(document) > settings.GRAPHQL_MAX_DIRECTIVES:
+        query = self.execution_context.query
+        if query and document_facts(query).directives > settings.GRAPHQL_MAX_DIRECTIVES:
             raise GraphQLError(f"The document has more than {settings.GRAPHQL_MAX_DIRECTIVES} directives.")
         yield
-
-
-def _count_directives(document) -> int:
-    counter = _DirectiveCounter()
-    visit(document, counter)
-    return counter.count
-
-
-class _DirectiveCounter(Visitor):
-    def __init__(self):
-        super().__init__()
-        self.count = 0
-
-    def enter_directive(self, *_args):
-        self.count += 1
 
 
 class RefuseNulCharacters(SchemaExtension):
@@ -55,7 +69,7 @@ class RefuseNulCharacters(SchemaExtension):
     def on_validate(self):
         context = self.execution_context
         where = _nul_path(context.variables or {}, "")
-        if where is None and context.graphql_document and _literals_have_nul(context.graphql_document):
+        if where is None and context.query and document_facts(context.query).nul_in_literal:
             where = "a string literal"
         if where is not None:
             raise GraphQLError(
@@ -79,24 +93,6 @@ def _nul_path(value, path: str) -> str | None:
             if found:
                 return found
     return None
-
-
-def _literals_have_nul(document) -> bool:
-    finder = _NulLiteralFinder()
-    visit(document, finder)
-    return finder.found
-
-
-class _NulLiteralFinder(Visitor):
-    def __init__(self):
-        super().__init__()
-        self.found = False
-
-    def enter_string_value(self, node, *_args):
-        if "\x00" in node.value:
-            self.found = True
-            return self.BREAK
-        return None
 
 
 def document_rules() -> list:

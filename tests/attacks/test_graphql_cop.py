@@ -149,8 +149,8 @@ def test_no_tracing_or_exception_details_in_any_response(url, alice_headers):
 def test_an_exception_while_validating_is_masked_too(url):
     from unittest import mock
 
-    with mock.patch("schema.guards._DirectiveCounter.enter_directive", side_effect=RuntimeError("secret: SELECT 1")):
-        body = post(url, {"query": "query Q { __typename @include(if: true) }"}).json()
+    with mock.patch("schema.guards._FactsWalker.enter_directive", side_effect=RuntimeError("secret: SELECT 1")):
+        body = post(url, {"query": "query MaskedWhileValidating { __typename @include(if: true) }"}).json()
 
     assert body["data"] is None
     assert body["errors"] == [{"message": "Internal server error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
