@@ -14,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,28 +187,19 @@ def time_history(url: str, token: str, *, deep_cursor: str, requests: int = 60) 
     return timings
 
 
-def main() -> None:
-    args = parse_args()
-    clients = [int(c) for c in args.clients.split(",")]
-    tiers = [int(t) for t in args.scale.split(",")]
-    workdir = Path(tempfile.mkdtemp(prefix="wallet-bench-"))
-    started = time.time()
-
+@contextmanager
+def migrated_database(name: str, env_overrides: dict) -> Iterator[tuple[dict, Path]]:
+    """A throwaway durable PostgreSQL (fsync and synchronous_commit on), migrated, with Django set up on it in this
+    process; yields the environment for the service's processes and the server's directory. Stops it afterwards."""
     from scripts import throwaway_postgres
 
     log("starting PostgreSQL (fsync and synchronous_commit on)")
-    pg_dir = Path(tempfile.mkdtemp(prefix="wallet-bench-pg-"))
-    pg_url = throwaway_postgres.start(pg_dir, durable=True)
+    pg_dir = Path(tempfile.mkdtemp(prefix=f"wallet-{name}-pg-"))
     env = {
         **os.environ,
-        "DATABASE_URL": pg_url,
-        "DJANGO_DEBUG": "false",
+        "DATABASE_URL": throwaway_postgres.start(pg_dir, durable=True),
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "JWT_ACCESS_TOKEN_SECONDS": "7200",
-        "LOG_LEVEL": "WARNING",
-        # Event consumers (receipts, real time) run as their own processes in production, not in the API's.
-        "EVENTS_IN_PROCESS": "false",
+        **env_overrides,
     }
     os.environ.update(env)
     try:
@@ -215,9 +208,30 @@ def main() -> None:
 
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
         django.setup()
-        report = run_benchmark(args, clients, tiers, workdir, pg_url, pg_dir, env)
+        yield env, pg_dir
     finally:
         throwaway_postgres.stop(pg_dir)
+
+
+def main() -> None:
+    args = parse_args()
+    clients = [int(c) for c in args.clients.split(",")]
+    tiers = [int(t) for t in args.scale.split(",")]
+    workdir = Path(tempfile.mkdtemp(prefix="wallet-bench-"))
+    started = time.time()
+
+    env_overrides = {
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "JWT_ACCESS_TOKEN_SECONDS": "7200",
+        "LOG_LEVEL": "WARNING",
+        # Event consumers (receipts, real time) run as their own processes in production, not in the API's.
+        "EVENTS_IN_PROCESS": "false",
+    }
+    try:
+        with migrated_database("bench", env_overrides) as (env, pg_dir):
+            report = run_benchmark(args, clients, tiers, workdir, env["DATABASE_URL"], pg_dir, env)
+    finally:
         shutil.rmtree(workdir, ignore_errors=True)
     report["targets"] = targets(report)
     report["wall_clock_s"] = round(time.time() - started, 1)

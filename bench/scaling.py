@@ -7,16 +7,11 @@ transfer as SQL (bench/pgbench_transfer.sql, with :hot_receivers sub-wallets).
 
 import argparse
 import json
-import os
 import re
-import secrets
-import shutil
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
-from bench.__main__ import ROOT, log
+from bench.__main__ import ROOT, log, migrated_database
 
 PAYERS = 2_000
 
@@ -56,23 +51,8 @@ def main() -> None:
     parser.add_argument("--shards", default="1,4,16")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "scaling-last.json")
     args = parser.parse_args()
-    from scripts import throwaway_postgres
-
-    pg_dir = Path(tempfile.mkdtemp(prefix="wallet-scaling-pg-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": throwaway_postgres.start(pg_dir, durable=True),
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "REDIS_URL": "",
-    }
-    os.environ.update(env)
     results = []
-    try:
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-        import django
-
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
-        django.setup()
+    with migrated_database("scaling", {"REDIS_URL": ""}) as (env, _):
         from bench import fixtures
         from wallet.models import Wallet
 
@@ -112,9 +92,6 @@ def main() -> None:
 
         report = audit_ledger()
         assert report.ok, report.problems[:5]
-    finally:
-        throwaway_postgres.stop(pg_dir)
-        shutil.rmtree(pg_dir, ignore_errors=True)
     args.out.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
 

@@ -10,14 +10,10 @@ ledger verifies, and each worker's memory at the start and end of the load. Writ
 
 import argparse
 import json
-import os
 import random
 import secrets
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -25,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-from bench.__main__ import ROOT, Server, log
+from bench.__main__ import ROOT, Server, log, migrated_database
 
 PASSWORD = "soak-Passw0rd-2026"
 USERS = 500
@@ -233,15 +229,8 @@ def soak(args, env) -> dict:
 
 def main() -> None:
     args = parse_args()
-    from scripts import throwaway_postgres
-
-    pg_dir = Path(tempfile.mkdtemp(prefix="wallet-soak-pg-"))
-    log("starting PostgreSQL (fsync and synchronous_commit on)")
-    env = {
-        **os.environ,
-        "DATABASE_URL": throwaway_postgres.start(pg_dir, durable=True),
+    env_overrides = {
         "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "JWT_ACCESS_TOKEN_SECONDS": str(int(args.duration) + 600),
         "LOG_LEVEL": "ERROR",
@@ -250,17 +239,8 @@ def main() -> None:
         # One load generator stands for many clients: the per-address login limit would refuse it as one.
         "LOGIN_RATE_PER_ADDRESS": "1000000/m",
     }
-    os.environ.update(env)
-    try:
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-        import django
-
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
-        django.setup()
+    with migrated_database("soak", env_overrides) as (env, _):
         report = soak(args, env)
-    finally:
-        throwaway_postgres.stop(pg_dir)
-        shutil.rmtree(pg_dir, ignore_errors=True)
     args.out.write_text(json.dumps(report, indent=2))
     print(json.dumps({key: report[key] for key in report if key not in ("problems",)}, indent=2))
     log(f"report written to {args.out}")
