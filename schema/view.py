@@ -19,6 +19,39 @@ logger = logging.getLogger(__name__)
 # A response carrying a retryable error (RETRY_LATER, SERVICE_UNAVAILABLE) answers 503 with this Retry-After.
 RETRY_AFTER_SECONDS = 1
 
+# GraphiQL's page. Strawberry's own loads GraphiQL from a CDN; this one loads it from this origin: the sample
+# SPA's build (frontend-sample/src/graphiql/, vite.graphiql.config.ts) writes it to frontend-sample/dist/,
+# which WhiteNoise serves (nginx in deploy/). Without that build the page says so instead of loading forever.
+# Its one fixed address is /graphiql/graphiql.js (the build hashes everything else).
+GRAPHIQL_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>GraphiQL · Wallet API</title>
+<style>
+  body { margin: 0; overflow: hidden; }
+  #graphiql { height: 100vh; display: flex; }
+  .status { font-family: system-ui, sans-serif; line-height: 1.5; max-width: 40rem; margin: 3rem auto; }
+</style>
+</head>
+<body>
+<div id="graphiql"><p class="status">Loading GraphiQL…</p></div>
+<div id="graphiql-not-built" class="status" hidden>
+  <h1>GraphiQL is not built</h1>
+  <p>The API works at this URL (POST GraphQL to it), but GraphiQL's files are not here. They are built with
+  the sample app, from npm packages, by Node.js 20 or newer:</p>
+  <pre>scripts/frontend build</pre>
+  <p>then reload this page. <code>./scripts/run</code> builds them by itself when Node.js is installed.</p>
+</div>
+<script type="module" src="/graphiql/graphiql.js"
+  onerror="document.getElementById('graphiql').remove(); document.getElementById('graphiql-not-built').hidden = false"
+></script>
+<noscript>GraphiQL needs JavaScript.</noscript>
+</body>
+</html>
+"""
+
 
 def bearer_user(request: HttpRequest):
     """The user of a valid `Authorization: Bearer <token>` header; anyone else is anonymous.
@@ -40,6 +73,10 @@ class WalletGraphQLView(GraphQLView):
         # GET serves GraphiQL's page only; operations must be POSTed.
         kwargs.setdefault("allow_queries_via_get", False)
         super().__init__(**kwargs)
+
+    def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
+        # Only called when GRAPHQL_GRAPHIQL is on (graphql_ide is set); GET without it is refused, as before.
+        return HttpResponse(GRAPHIQL_PAGE)
 
     def process_result(self, request: HttpRequest, result):
         # The schema's MaskUnexpectedErrors covers execution; an exception raised while parsing or validating

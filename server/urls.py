@@ -16,5 +16,9 @@ urlpatterns = [
     # Prometheus scrapes this from inside the network; deploy/nginx.conf does not route it.
     path("metrics", ExportToDjangoView, name="prometheus-metrics"),
     # Everything else is a route of the sample SPA, which renders it in the browser.
-    re_path(r"^(?!(?:graphql|admin|receipts|static|assets|healthz|readyz|metrics)(?:/|$)).*$", spa_index, name="spa"),
+    re_path(
+        r"^(?!(?:graphql|graphiql|admin|receipts|static|assets|healthz|readyz|metrics)(?:/|$)).*$",
+        spa_index,
+        name="spa",
+    ),
 ]
