@@ -1,4 +1,4 @@
-"""Entry point of the benchmark: `bench/run` (see README). Starts everything, measures, stops everything."""
+"""Entry point of the benchmark: `bench/run` (see docs/OPERATIONS.md). Starts everything, measures, stops everything."""
 
 import argparse
 import json
@@ -7,8 +7,6 @@ import platform
 import re
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -17,6 +15,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from scripts import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -35,46 +35,19 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 class Server:
-    """The service under gunicorn, DEBUG off, as production would run it."""
+    """The service under gunicorn, DEBUG off, as production would run it (scripts/harness.py)."""
 
     def __init__(self, env: dict, workers: int) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/graphql/"
-        self.process = subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "server.wsgi:application",
-                f"--bind=127.0.0.1:{self.port}",
-                f"--workers={workers}",
-                "--worker-class=sync",
-                "--backlog=2048",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
+        self.process = harness.gunicorn(env, workers=workers, options=("--backlog=2048",))
+        self.url = f"http://127.0.0.1:{self.process.port}/graphql/"
 
     def worker_pids(self) -> list[str]:
-        return Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [str(pid) for pid in self.process.children()]
 
     def worker_peak_rss_mib(self) -> list[float]:
         peaks = []
@@ -84,8 +57,7 @@ class Server:
         return peaks
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=30)
+        self.process.stop(grace=30)
 
 
 def cpu_by_pid(pids: list[str]) -> dict[str, float]:
@@ -105,8 +77,8 @@ def cpu_used(before: dict[str, float], after: dict[str, float]) -> float:
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
-def postgres_pids(pg_dir: Path) -> list[str]:
-    postmaster = (pg_dir / "data" / "postmaster.pid").read_text().split()[0]
+def postgres_pids(database: harness.Postgres) -> list[str]:
+    postmaster = str(database.postmaster_pid())
     return [postmaster, *Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()]
 
 
@@ -127,12 +99,10 @@ def load_result(process: subprocess.Popen) -> dict:
 
 def pgbench(pg_url: str, *, clients: int, duration: float, wallets: tuple[int, int], hot_wallet: int, workdir: Path):
     """The limit: the same transfer as plain SQL, same server, same concurrency."""
-    from scripts.throwaway_postgres import find_bin_dir
-
     log_dir = workdir / f"pgbench-{clients}-{hot_wallet}"
     log_dir.mkdir()
     command = [
-        str(find_bin_dir() / "pgbench"),
+        harness.postgres_bin("pgbench"),
         "--no-vacuum",
         "--protocol=prepared",
         f"--client={clients}",
@@ -188,16 +158,14 @@ def time_history(url: str, token: str, *, deep_cursor: str, requests: int = 60) 
 
 
 @contextmanager
-def migrated_database(name: str, env_overrides: dict) -> Iterator[tuple[dict, Path]]:
+def migrated_database(env_overrides: dict) -> Iterator[tuple[dict, harness.Postgres]]:
     """A throwaway durable PostgreSQL (fsync and synchronous_commit on), migrated, with Django set up on it in this
-    process; yields the environment for the service's processes and the server's directory. Stops it afterwards."""
-    from scripts import throwaway_postgres
-
+    process; yields the environment for the service's processes and the server. Stops it afterwards."""
     log("starting PostgreSQL (fsync and synchronous_commit on)")
-    pg_dir = Path(tempfile.mkdtemp(prefix=f"wallet-{name}-pg-"))
+    database = harness.postgres(durable=True)
     env = {
         **os.environ,
-        "DATABASE_URL": throwaway_postgres.start(pg_dir, durable=True),
+        "DATABASE_URL": database.url(),
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         **env_overrides,
     }
@@ -208,9 +176,9 @@ def migrated_database(name: str, env_overrides: dict) -> Iterator[tuple[dict, Pa
 
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.settings")
         django.setup()
-        yield env, pg_dir
+        yield env, database
     finally:
-        throwaway_postgres.stop(pg_dir)
+        database.stop()
 
 
 def main() -> None:
@@ -229,8 +197,8 @@ def main() -> None:
         "EVENTS_IN_PROCESS": "false",
     }
     try:
-        with migrated_database("bench", env_overrides) as (env, pg_dir):
-            report = run_benchmark(args, clients, tiers, workdir, env["DATABASE_URL"], pg_dir, env)
+        with migrated_database(env_overrides) as (env, database):
+            report = run_benchmark(args, clients, tiers, workdir, env["DATABASE_URL"], database, env)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     report["targets"] = targets(report)
@@ -240,7 +208,7 @@ def main() -> None:
     log(f"report written to {args.out}")
 
 
-def run_benchmark(args, clients, tiers, workdir, pg_url, pg_dir, env) -> dict:
+def run_benchmark(args, clients, tiers, workdir, pg_url, database, env) -> dict:
     from graphql_jwt.shortcuts import get_token
 
     from bench import fixtures
@@ -309,12 +277,12 @@ def run_benchmark(args, clients, tiers, workdir, pg_url, pg_dir, env) -> dict:
         report["limit"] = {"spread": [], "hot": []}
         for concurrency in clients:
             for mode, hot_wallet in (("spread", 0), ("hot", merchant.wallet.pk)):
-                server_cpu, database_cpu = cpu_by_pid(server.worker_pids()), cpu_by_pid(postgres_pids(pg_dir))
+                server_cpu, database_cpu = cpu_by_pid(server.worker_pids()), cpu_by_pid(postgres_pids(database))
                 result = load_result(run_load(spec(mode, concurrency), workdir))
                 # Where the two cores went, per transfer (including the warm-up's share).
                 done = result["completed"] * (1 + 1 / args.duration)
                 server_used = cpu_used(server_cpu, cpu_by_pid(server.worker_pids()))
-                database_used = cpu_used(database_cpu, cpu_by_pid(postgres_pids(pg_dir)))
+                database_used = cpu_used(database_cpu, cpu_by_pid(postgres_pids(database)))
                 result["cpu_ms_per_transfer"] = {
                     "server": round(1000 * server_used / done, 2),
                     "postgres": round(1000 * database_used / done, 2),

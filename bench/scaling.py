@@ -12,16 +12,15 @@ import subprocess
 from pathlib import Path
 
 from bench.__main__ import ROOT, log, migrated_database
+from scripts import harness
 
 PAYERS = 2_000
 
 
 def pgbench_hot(pg_url: str, *, clients: int, duration: int, payers: tuple[int, int], hot_first: int, shards: int):
-    from scripts.throwaway_postgres import find_bin_dir
-
     output = subprocess.run(
         [
-            str(find_bin_dir() / "pgbench"),
+            harness.postgres_bin("pgbench"),
             "--no-vacuum",
             "--protocol=prepared",
             f"--client={clients}",
@@ -52,7 +51,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "scaling-last.json")
     args = parser.parse_args()
     results = []
-    with migrated_database("scaling", {"REDIS_URL": ""}) as (env, _):
+    with migrated_database({"REDIS_URL": ""}) as (env, _):
         from bench import fixtures
         from wallet.models import Wallet
 

@@ -239,7 +239,7 @@ def main() -> None:
         # One load generator stands for many clients: the per-address login limit would refuse it as one.
         "LOGIN_RATE_PER_ADDRESS": "1000000/m",
     }
-    with migrated_database("soak", env_overrides) as (env, _):
+    with migrated_database(env_overrides) as (env, _):
         report = soak(args, env)
     args.out.write_text(json.dumps(report, indent=2))
     print(json.dumps({key: report[key] for key in report if key not in ("problems",)}, indent=2))

@@ -1,7 +1,7 @@
 import { defineConfig } from "@playwright/test";
 
 // End-to-end tests drive Debian's Chromium (never a downloaded browser) against the real service:
-// scripts/e2e_server starts a throwaway PostgreSQL and serves the built app and the API on one origin.
+// `python -m scripts.harness e2e` starts a throwaway PostgreSQL and serves the built app and the API on one origin.
 const port = Number(process.env.E2E_PORT ?? 8765);
 export const ACCESS_TOKEN_SECONDS = 12;
 
@@ -28,7 +28,8 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   webServer: {
-    command: `../.venv/bin/python ../scripts/e2e_server --port ${port} --access-token-seconds ${ACCESS_TOKEN_SECONDS}`,
+    command: `.venv/bin/python -m scripts.harness e2e --port ${port} --access-token-seconds ${ACCESS_TOKEN_SECONDS}`,
+    cwd: "..",
     url: `http://127.0.0.1:${port}/login`,
     timeout: 180_000,
     reuseExistingServer: false,

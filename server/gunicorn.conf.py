@@ -2,7 +2,8 @@
 
 import os
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# BIND_ADDRESS: loopback when the layout runs on a shared machine (scripts/harness.py stack).
+bind = f"{os.environ.get('BIND_ADDRESS', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 worker_class = "sync"
 # Requests are short; anything slower than this is stuck (the money path has its own lock and statement timeouts).

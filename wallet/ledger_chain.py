@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connection as default_connection
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
+from psycopg2.extras import execute_values
 
 from wallet.money import to_minor_units
 
@@ -48,13 +49,11 @@ def hash_key() -> bytes:
 
 
 def epoch_microseconds(moment) -> int:
-    """A timestamp as whole microseconds since 1970-01-01 UTC (the stored precision of both databases)."""
+    """A timestamp as whole microseconds since 1970-01-01 UTC (PostgreSQL's stored precision)."""
     if isinstance(moment, int):  # already counted by the database
         return moment
     if isinstance(moment, str):
         moment = parse_datetime(moment)
-    if moment.tzinfo is None:  # SQLite hands raw cursors naive UTC
-        moment = moment.replace(tzinfo=UTC)
     return (moment - _EPOCH) // _MICROSECOND
 
 
@@ -108,7 +107,8 @@ def seal(entry, chain, *, key: bytes | None = None) -> None:
 # --- Verification ---------------------------------------------------------------------------------
 
 _ENTRY_ROWS = """
-    SELECT id, wallet_id, transaction_id, delta, pending, balance_after, {created_at}, previous_hash, entry_hash
+    SELECT id, wallet_id, transaction_id, delta, pending, balance_after,
+           (extract(epoch FROM created_at) * 1000000)::bigint, previous_hash, entry_hash
     FROM wallet_ledgerentry WHERE id > %s ORDER BY id LIMIT %s
 """
 _SENDERS = """
@@ -116,8 +116,6 @@ _SENDERS = """
     FROM wallet_ledgerentry e JOIN wallet_transaction t ON t.id = e.transaction_id
     WHERE e.id > %s AND e.id <= %s AND e.wallet_id IN ({wallets})
 """
-# PostgreSQL counts the microseconds itself (exactly: extract() is numeric from PostgreSQL 14 on).
-_CREATED_AT_US = {"postgresql": "(extract(epoch FROM created_at) * 1000000)::bigint"}
 
 
 @dataclass
@@ -129,11 +127,10 @@ class _Chain:
 
 def _entry_rows(connection, chunk: int, unlocked_wallets: set[int]) -> Iterable[tuple]:
     """Every entry in id order, each with its transaction's sender where its wallet is not locked (holds)."""
-    query = _ENTRY_ROWS.format(created_at=_CREATED_AT_US.get(connection.vendor, "created_at"))
     after = 0
     while True:
         with connection.cursor() as cursor:
-            cursor.execute(query, [after, chunk])
+            cursor.execute(_ENTRY_ROWS, [after, chunk])
             rows = cursor.fetchall()
             if not rows:
                 return
@@ -154,10 +151,10 @@ def chain_problems(*, limit: int = 100, connection=None, chunk: int = 10_000) ->
     chain breaks (its id and what is wrong) and each intact chain whose head is not its last entry's hash.
     Each problem starts with "chain of wallet <id>".
 
-    On PostgreSQL it reads one snapshot (REPEATABLE READ), so movements committed meanwhile by a live
-    service cannot make heads and entries disagree."""
+    It reads one snapshot (REPEATABLE READ), so movements committed meanwhile by a live service cannot make heads
+    and entries disagree."""
     connection = connection or default_connection
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if not connection.in_atomic_block:
         with transaction.atomic(using=connection.alias):
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -298,18 +295,12 @@ def _update_rows(connection, table: str, columns: tuple[str, ...], rows: list[tu
     if not rows:
         return
     quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns)
+    names = ", ".join(quote(column) for column in (*columns, "id"))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            from psycopg2.extras import execute_values
-
-            assignments = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns)
-            names = ", ".join(quote(column) for column in (*columns, "id"))
-            execute_values(
-                cursor.cursor,
-                f"UPDATE {quote(table)} AS t SET {assignments} FROM (VALUES %s) AS v({names}) WHERE t.id = v.id",
-                rows,
-                page_size=1_000,
-            )
-        else:
-            assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-            cursor.executemany(f"UPDATE {quote(table)} SET {assignments} WHERE id = %s", rows)
+        execute_values(
+            cursor.cursor,
+            f"UPDATE {quote(table)} AS t SET {assignments} FROM (VALUES %s) AS v({names}) WHERE t.id = v.id",
+            rows,
+            page_size=1_000,
+        )

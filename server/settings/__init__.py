@@ -1,6 +1,6 @@
 """Settings for the wallet service; everything that varies comes from the environment.
 
-These are the base and the development defaults (the embedded SQLite default runs from a fresh clone).
+These are the base and the development defaults (the embedded PostgreSQL of ./scripts/run, from a fresh clone).
 A deployment uses server.settings.production, which requires its secrets and turns the HTTPS rules on.
 """
 
@@ -10,6 +10,7 @@ import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 
@@ -96,23 +97,23 @@ TEMPLATES = [
     },
 ]
 
-# DATABASE_URL selects the database (postgres://… or sqlite:///…); without it,
-# a SQLite file in the project directory.
+# DATABASE_URL names the PostgreSQL server; without it, the embedded server that ./scripts/run starts
+# (scripts/harness.py), reached through its socket in .pgdata/.
+EMBEDDED_DATABASE_URL = f"postgres://postgres@{quote(str(BASE_DIR / '.pgdata'), safe='')}/wallet"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        os.environ.get("DATABASE_URL") or EMBEDDED_DATABASE_URL,
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # An unreachable server fails the request (SERVICE_UNAVAILABLE) in seconds instead of a TCP timeout's minutes.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
-    )
+# An unreachable server fails the request (SERVICE_UNAVAILABLE) in seconds instead of a TCP timeout's minutes.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+)
 if env_bool("DATABASE_BEHIND_PGBOUNCER", False):
     # PgBouncer in transaction mode hands each transaction to any server connection: server-side cursors
-    # (which outlive a transaction) cannot work there. Everything else does: see docs/SCALING.md.
+    # (which outlive a transaction) cannot work there. Everything else does: see docs/PGBOUNCER.md.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # Reads of history may go to a streaming replica (off unless DATABASE_REPLICA_URL is set): server.db_routers.
 if os.environ.get("DATABASE_REPLICA_URL"):
@@ -123,14 +124,6 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["server.db_routers.HistoryReplicaRouter"]
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on
-    # the busy timeout instead of failing with "database is locked" mid-way.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
 
 AUTH_USER_MODEL = "wallet.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
@@ -166,9 +159,9 @@ WALLET_CURRENCY_DECIMALS = int(os.environ.get("WALLET_CURRENCY_DECIMALS", "2"))
 WALLET_DAILY_TRANSFER_LIMIT = Decimal(os.environ.get("WALLET_DAILY_TRANSFER_LIMIT", "10000.00"))
 WALLET_MAX_AMOUNT = Decimal(os.environ.get("WALLET_MAX_AMOUNT", "1000000.00"))
 PHONENUMBER_DEFAULT_REGION = os.environ.get("PHONENUMBER_DEFAULT_REGION", "US")
-# Bounds of a money movement's database transaction on PostgreSQL (SQLite waits its busy timeout instead): a wallet
-# locked longer than this, or a statement running longer, fails the request with the retryable RETRY_LATER and
-# commits nothing, rather than holding the request. 0 turns a bound off.
+# Bounds of a money movement's database transaction: a wallet locked longer than this, or a statement running
+# longer, fails the request with the retryable RETRY_LATER and commits nothing, rather than holding the request.
+# 0 turns a bound off.
 WALLET_LOCK_TIMEOUT_MS = int(os.environ.get("WALLET_LOCK_TIMEOUT_MS", "2000"))
 WALLET_STATEMENT_TIMEOUT_MS = int(os.environ.get("WALLET_STATEMENT_TIMEOUT_MS", "5000"))
 # The key of the ledger's hash chain (wallet/ledger_chain.py): each entry carries an HMAC-SHA256 under it, so

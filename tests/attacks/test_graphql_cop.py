@@ -8,8 +8,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
+from scripts import harness
 from tests.schema import documents as doc
-from tests.support.asgi_server import daphne
 from wallet.models import Transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,17 +31,18 @@ def test_introspection_graphiql_and_suggestions_are_on_by_default(url):
 
 
 @pytest.fixture
-def locked_down_server(tmp_path):
+def locked_down_server(database_url):
     """The service started as a deployment that turns introspection and GraphiQL off."""
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DATABASE_URL": database_url,
         "GRAPHQL_INTROSPECTION": "false",
         "GRAPHQL_GRAPHIQL": "false",
         "REDIS_URL": "",
     }
-    with daphne(env) as (_, port):
-        yield f"http://127.0.0.1:{port}/graphql/"
+    server = harness.daphne(env)
+    yield f"http://127.0.0.1:{server.port}/graphql/"
+    server.stop()
 
 
 def test_a_deployment_can_turn_introspection_graphiql_and_suggestions_off(locked_down_server):

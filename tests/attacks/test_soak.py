@@ -4,10 +4,7 @@ import json
 import subprocess
 import sys
 
-import pytest
 from django.conf import settings
-
-pytestmark = pytest.mark.postgres
 
 
 def test_a_short_mixed_soak_loses_nothing_and_never_answers_500(tmp_path):

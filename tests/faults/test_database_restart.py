@@ -5,9 +5,7 @@ the books balance."""
 import time
 from decimal import Decimal
 
-import pytest
-
-from tests.faults.stack import (
+from tests.faults.load import (
     CONNECTION,
     DONE,
     RETRYABLE,
@@ -20,8 +18,6 @@ from tests.faults.stack import (
     stop_clients,
     summary,
 )
-
-pytestmark = pytest.mark.postgres
 
 OPENING = Decimal("1000.00")
 

@@ -33,12 +33,6 @@ class _Coded(Exception):
         self.pgcode = pgcode
 
 
-def _sqlite(message: str) -> BaseException:
-    import sqlite3
-
-    return wrapped(OperationalError, sqlite3.OperationalError(message))
-
-
 @pytest.mark.parametrize(
     ("error", "code"),
     [
@@ -54,9 +48,7 @@ def _sqlite(message: str) -> BaseException:
         (wrapped(OperationalError, _Coded("57014")), "RETRY_LATER"),  # statement timeout
         (wrapped(OperationalError, _Coded("40P01")), "RETRY_LATER"),  # deadlock
         (wrapped(OperationalError, _Coded("40001")), "RETRY_LATER"),  # serialization failure
-        (_sqlite("database is locked"), "RETRY_LATER"),
         (wrapped(OperationalError, _Coded("42P01")), None),  # undefined table: a bug
-        (_sqlite("no such table: wallet_wallet"), None),
         (wrapped(ProgrammingError, psycopg2.ProgrammingError("syntax error")), None),
         (wrapped(IntegrityError, _Coded("23505")), None),
         (ValueError("a bug"), None),

@@ -22,7 +22,7 @@ from wallet.errors import WalletBusy
 from wallet.models import Transaction, Wallet
 from wallet.services import retries
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TRANSFER = (
     "mutation Transfer($input: TransferInput!) {"

@@ -10,10 +10,8 @@ PostgreSQL's. Two ways, both real PostgreSQL errors (SQLSTATE 53100, disk_full) 
 - `trigger`: a trigger raises disk_full on any write of a PDF, on any PostgreSQL.
 """
 
-import contextlib
 import errno
 import os
-import pwd
 import subprocess
 import tempfile
 from decimal import Decimal
@@ -32,7 +30,7 @@ from wallet.ledger_audit import audit_ledger
 from wallet.models import Receipt, Wallet
 from wallet.services import receipt_link_token
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TRANSFER = (
     "mutation Transfer($input: TransferInput!) {"
@@ -86,8 +84,8 @@ class TmpfsDisk:
     def __init__(self) -> None:
         self.mount_point = Path(tempfile.mkdtemp(prefix="wallet-receipts-disk-"))
         self.mounted = self.moved = False
-        account = pwd.getpwnam("postgres")
-        options = f"size=512k,mode=0700,uid={account.pw_uid},gid={account.pw_gid}"
+        account = _server_account()
+        options = f"size=512k,mode=0700,uid={account.st_uid},gid={account.st_gid}"
         mounting = subprocess.run(
             ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(self.mount_point)], capture_output=True, text=True
         )
@@ -97,7 +95,7 @@ class TmpfsDisk:
         self.mounted = True
         location = self.mount_point / "tablespace"
         location.mkdir()
-        os.chown(location, account.pw_uid, account.pw_gid)
+        os.chown(location, account.st_uid, account.st_gid)
         self.filler = self.mount_point / "filler"
         execute(f"CREATE TABLESPACE {self.TABLESPACE} LOCATION %s", [str(location)])
         # Fresh empty files (rolled-back tests leave dead rows behind), on the tmpfs.
@@ -143,19 +141,23 @@ class TmpfsDisk:
             self.mount_point.rmdir()
 
 
+def _server_account() -> os.stat_result:
+    """The account the server runs as: its data directory's owner (the tablespace must be its own too)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        return Path(cursor.fetchone()[0]).stat()
+
+
 def _tmpfs_unavailable() -> str | None:
     if os.geteuid() != 0:
         return "mounting a tmpfs needs root"
-    with contextlib.suppress(KeyError):
-        pwd.getpwnam("postgres")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            superuser = cursor.fetchone()[0]
-        host = connection.settings_dict.get("HOST") or ""
-        if not superuser or host not in {"127.0.0.1", "localhost", "::1"} and not host.startswith("/"):
-            return "the tablespace must be on this machine's server, created by a superuser"
-        return None
-    return "no `postgres` account to own the tablespace"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        superuser = cursor.fetchone()[0]
+    host = connection.settings_dict.get("HOST") or ""
+    if not superuser or host not in {"127.0.0.1", "localhost", "::1"} and not host.startswith("/"):
+        return "the tablespace must be on this machine's server, created by a superuser"
+    return None
 
 
 @pytest.fixture(params=["tmpfs", "trigger"])

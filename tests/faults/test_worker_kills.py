@@ -5,9 +5,7 @@ the outcome (the transfer is absent, so it runs once now), and every wallet hold
 import time
 from decimal import Decimal
 
-import pytest
-
-from tests.faults.stack import (
+from tests.faults.load import (
     CONNECTION,
     assert_only_retryable_failures,
     check_books,
@@ -17,8 +15,6 @@ from tests.faults.stack import (
     stop_clients,
     summary,
 )
-
-pytestmark = pytest.mark.postgres
 
 OPENING = Decimal("1000.00")
 KILLS = 5

@@ -11,7 +11,7 @@ from tests.schema import documents as doc
 from wallet.ledger_audit import audit_ledger
 from wallet.models import Transaction, Wallet
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def send_all_at_once(client, variables_list):

@@ -10,19 +10,20 @@ from django.utils import timezone
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.support.asgi_server import daphne
+from scripts import harness
 from wallet.models import OutboxEvent
 from wallet.services import transfer_create
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SUBSCRIPTION = "subscription { walletEvents { type kind status amount balance transactionId } }"
 
 
 @pytest.fixture
 def asgi_server(process_env):
-    with daphne(process_env) as (_, port):
-        yield f"ws://127.0.0.1:{port}/graphql/"
+    server = harness.daphne(process_env)
+    yield f"ws://127.0.0.1:{server.port}/graphql/"
+    server.stop()
 
 
 @contextmanager

@@ -1,21 +1,19 @@
 """A transfer becomes a downloadable PDF through the real pipeline: relay → Redis → consumer → Celery worker."""
 
-import subprocess
-import sys
 import time
 from decimal import Decimal
 from io import BytesIO
 
 import pytest
 import requests
-from django.conf import settings
 from pypdf import PdfReader
 from strawberry import relay
 
+from scripts import harness
 from wallet.models import Receipt
 from wallet.services import transfer_create
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 RECEIPT = "query($id: ID!) { transaction(id: $id) { amount receipt { status url verificationCode } } }"
 
@@ -26,10 +24,7 @@ def test_a_participant_downloads_the_pdf_and_nobody_else_can(api, make_user, fun
     txn = transfer_create(
         sender=alice, receiver_username="bob", amount=Decimal("12.50"), idempotency_key="p"
     ).transaction
-    worker_command = [sys.executable, "-m", "celery", "-A", "server", "worker", "--pool=solo", "--loglevel=WARNING"]
-    worker = subprocess.Popen(
-        [*worker_command, "--without-gossip", "--without-mingle"], cwd=settings.BASE_DIR, env=process_env
-    )
+    worker = harness.celery_worker(process_env, "--pool=solo", "--without-gossip", "--without-mingle")
     try:
         manage("relay_events", "--once")
         manage("consume_events", "--consumer", "receipts", "--once")
@@ -37,8 +32,7 @@ def test_a_participant_downloads_the_pdf_and_nobody_else_can(api, make_user, fun
         while time.time() < deadline and Receipt.objects.filter(transaction=txn, status="READY").count() < 2:
             time.sleep(0.3)
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        worker.stop(grace=30)
 
     global_id = str(relay.GlobalID("Transaction", str(txn.pk)))
     seen_by_bob = api.as_user(token_for(bob)).execute(RECEIPT, {"id": global_id})["transaction"]["receipt"]

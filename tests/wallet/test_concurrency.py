@@ -13,7 +13,7 @@ from wallet.ledger_audit import audit_ledger
 from wallet.models import Transaction, User, Wallet
 from wallet.services import transfer_create, withdrawal_create
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_concurrently(calls):

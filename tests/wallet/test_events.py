@@ -104,7 +104,6 @@ def test_the_redis_transport_adds_each_event_to_its_wallets_stream(some_events, 
         assert sum(any(m["sender_wallet_id"] == sender for m in stream) for stream in streams.values()) == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_relays_running_at_once_publish_each_event_once(make_user, fund):
     alice, _ = make_user("alice"), make_user("bob")
@@ -130,7 +129,6 @@ def test_relays_running_at_once_publish_each_event_once(make_user, fund):
     assert len(transport.published) == len(set(transport.published)) == OutboxEvent.objects.count() == 121
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_relays_killed_mid_run_lose_nothing_and_consumers_act_once(make_user, fund, redis_url, process_env, manage):
     """Real relay processes, SIGKILLed again and again while they publish to a real Redis."""

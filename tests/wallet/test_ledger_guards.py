@@ -47,14 +47,12 @@ def test_the_database_refuses_sql_updates_of_ledger_rows(transfer):
             cursor.execute(f"UPDATE {table} SET created_at = created_at")
 
 
-@pytest.mark.postgres
 def test_postgres_refuses_sql_deletes_of_ledger_rows(transfer):
     for table in ("wallet_ledgerentry", "wallet_transaction"):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table}")
 
 
-@pytest.mark.postgres
 def test_postgres_refuses_to_commit_an_unbalanced_transaction(transfer):
     alice_wallet = Wallet.objects.get(user__username="alice")
     with pytest.raises(IntegrityError, match="unbalanced"), transaction.atomic():
@@ -82,7 +80,6 @@ def test_postgres_refuses_to_commit_an_unbalanced_transaction(transfer):
         connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-@pytest.mark.postgres
 def test_postgres_refuses_a_successful_transaction_without_entries(make_user):
     alice = make_user("alice")
     wallet = Wallet.objects.get(user=alice)

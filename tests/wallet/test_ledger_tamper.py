@@ -27,7 +27,6 @@ from wallet.services import (
     transfer_create,
     withdrawal_create,
 )
-from wallet.sqlite_guards import restore_sqlite_ledger_triggers
 
 CHAIN_PROBLEM = re.compile(r"^chain of wallet (\d+): (?:entry (\d+)|its head .* its last entry (\d+))")
 
@@ -66,26 +65,18 @@ def ledger(make_user, fund):
 def tampering():
     """A cursor past the ledger's append-only guards, as an attacker with the database's superuser has."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The test's movements are not committed: run their deferred checks now, as their commits would have.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            cursor.execute("SET session_replication_role = replica")  # no triggers, no foreign key checks
-            try:
-                yield cursor
-            finally:
-                cursor.execute("SET session_replication_role = DEFAULT")
-        else:
-            cursor.execute("DROP TRIGGER IF EXISTS wallet_ledgerentry_no_update")
-            cursor.execute("DROP TRIGGER IF EXISTS wallet_transaction_no_update")
-            try:
-                yield cursor
-            finally:
-                restore_sqlite_ledger_triggers()
+        # The test's movements are not committed: run their deferred checks now, as their commits would have.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("SET session_replication_role = replica")  # no triggers, no foreign key checks
+        try:
+            yield cursor
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def _now():
-    """Now, as a parameter of raw SQL on either database."""
+    """Now, as a parameter of raw SQL."""
     return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
@@ -364,7 +355,6 @@ def test_the_migration_seals_the_entries_already_there():
             cursor.execute("UPDATE wallet_ledgerentry SET entry_hash = ''")  # the guard is back
     finally:
         MigrationExecutor(connection).migrate(leaves)
-        restore_sqlite_ledger_triggers()
 
 
 def _write_a_pre_chain_ledger(apps):

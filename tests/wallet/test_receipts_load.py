@@ -3,18 +3,16 @@
 The drain time is printed (run with -s to see it); like every timing here it is reported, not asserted.
 """
 
-import subprocess
-import sys
 import time
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 
+from scripts import harness
 from wallet.models import OutboxEvent, Receipt, User
 from wallet.services import transfer_create
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TRANSFERS = 1_000
 
@@ -31,11 +29,7 @@ def test_a_burst_of_transfers_becomes_receipts_and_the_outbox_drains(make_user, 
     expected = TRANSFERS * 2 + len(users)  # a receipt per participant; the top-ups have one each
 
     started = time.perf_counter()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "server", "worker", "--concurrency=2", "--loglevel=WARNING"],
-        cwd=settings.BASE_DIR,
-        env=process_env,
-    )
+    worker = harness.celery_worker(process_env, "--concurrency=2")
     try:
         manage("relay_events", "--once")
         manage("consume_events", "--consumer", "receipts", "--once")
@@ -44,8 +38,7 @@ def test_a_burst_of_transfers_becomes_receipts_and_the_outbox_drains(make_user, 
             time.sleep(0.5)
         drained_in = time.perf_counter() - started
     finally:
-        worker.terminate()
-        worker.wait(timeout=60)
+        worker.stop(grace=60)
 
     assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
     assert Receipt.objects.filter(status="READY").count() == Receipt.objects.count() == expected

@@ -1,10 +1,9 @@
 """Database-enforced ledger rules, beyond what Django constraints can say.
 
-PostgreSQL: ledger rows are append-only (UPDATE and DELETE raise), and a
-deferred constraint trigger checks at commit that every transaction's entries
-sum to zero, that a SUCCESS has at least two entries and a FAILED none.
-SQLite: UPDATE raises. (DELETE stays possible there because Django's test
-flush empties SQLite tables with DELETE; the models refuse it regardless.)
+Ledger rows are append-only (UPDATE and DELETE raise), and a deferred
+constraint trigger checks at commit that every transaction's entries sum to
+zero, that a SUCCESS has at least two entries and a FAILED none. (This
+migration also created SQLite triggers while SQLite was supported.)
 """
 
 from django.db import migrations
@@ -67,35 +66,12 @@ DROP TRIGGER IF EXISTS wallet_transaction_append_only ON wallet_transaction;
 DROP FUNCTION IF EXISTS wallet_ledger_append_only();
 """
 
-SQLITE_FORWARD = [
-    """CREATE TRIGGER wallet_transaction_no_update BEFORE UPDATE ON wallet_transaction
-       BEGIN SELECT RAISE(ABORT, 'rows of wallet_transaction are append-only'); END""",
-    """CREATE TRIGGER wallet_ledgerentry_no_update BEFORE UPDATE ON wallet_ledgerentry
-       BEGIN SELECT RAISE(ABORT, 'rows of wallet_ledgerentry are append-only'); END""",
-]
-
-SQLITE_REVERSE = [
-    "DROP TRIGGER IF EXISTS wallet_transaction_no_update",
-    "DROP TRIGGER IF EXISTS wallet_ledgerentry_no_update",
-]
-
-
 def forward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_FORWARD, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
+    schema_editor.execute(POSTGRES_FORWARD, params=None)
 
 
 def reverse(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_REVERSE, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_REVERSE:
-            schema_editor.execute(statement)
+    schema_editor.execute(POSTGRES_REVERSE, params=None)
 
 
 class Migration(migrations.Migration):

@@ -43,8 +43,7 @@ $$;
 
 
 def check_layers_on_postgres(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BALANCED_CHECK, params=None)
+    schema_editor.execute(BALANCED_CHECK, params=None)
 
 
 class Migration(migrations.Migration):

@@ -3,8 +3,8 @@ chain head, and every existing entry is sealed, per chain in id order, with the 
 environment that runs this migration.
 
 Entries are append-only, in the database too: the backfill lets its UPDATEs through by disabling the
-PostgreSQL trigger for the length of this migration's transaction (ALTER TABLE is transactional, and the
-table's owner, who runs migrations, may do it), or by dropping SQLite's trigger and putting it back.
+trigger for the length of this migration's transaction (ALTER TABLE is transactional, and the table's owner,
+who runs migrations, may do it).
 """
 
 from contextlib import contextmanager
@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from django.db import migrations, models
 
 from wallet.ledger_chain import GENESIS_HASH, seal_unsealed_entries
-from wallet.sqlite_guards import restore_sqlite_ledger_triggers
 
 POSTGRES_TRIGGER = "wallet_ledgerentry_append_only"
 
@@ -20,23 +19,16 @@ POSTGRES_TRIGGER = "wallet_ledgerentry_append_only"
 @contextmanager
 def entry_updates_allowed(connection):
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgrelid = 'wallet_ledgerentry'::regclass",
-                [POSTGRES_TRIGGER],
-            )
-            guarded = cursor.fetchone() is not None
-            if guarded:
-                cursor.execute(f"ALTER TABLE wallet_ledgerentry DISABLE TRIGGER {POSTGRES_TRIGGER}")
-            yield
-            if guarded:
-                cursor.execute(f"ALTER TABLE wallet_ledgerentry ENABLE TRIGGER {POSTGRES_TRIGGER}")
-        elif connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER IF EXISTS wallet_ledgerentry_no_update")
-            yield
-            restore_sqlite_ledger_triggers(using=connection.alias)
-        else:
-            yield
+        cursor.execute(
+            "SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgrelid = 'wallet_ledgerentry'::regclass",
+            [POSTGRES_TRIGGER],
+        )
+        guarded = cursor.fetchone() is not None
+        if guarded:
+            cursor.execute(f"ALTER TABLE wallet_ledgerentry DISABLE TRIGGER {POSTGRES_TRIGGER}")
+        yield
+        if guarded:
+            cursor.execute(f"ALTER TABLE wallet_ledgerentry ENABLE TRIGGER {POSTGRES_TRIGGER}")
 
 
 def seal_existing_entries(apps, schema_editor):

@@ -45,10 +45,8 @@ def sqlstate(error: BaseException) -> str | None:
 
 
 def bound_lock_waits() -> None:
-    """Bounds the current transaction's lock waits and statements (PostgreSQL only; SQLite has its busy
-    timeout). Call inside the atomic block, before the first lock: the values last until it ends."""
-    if connection.vendor != "postgresql":
-        return
+    """Bounds the current transaction's lock waits and statements. Call inside the atomic block, before the first
+    lock: the values last until it ends."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
@@ -96,6 +94,4 @@ def retryable_error(error: BaseException | None) -> RetryableError | None:
     if type(cause).__module__.startswith("psycopg2"):
         # libpq's own errors carry no SQLSTATE: connection refused or lost, server closed the connection.
         return ServiceUnavailable()
-    if "database is locked" in str(error):  # SQLite past its busy timeout
-        return RetryableError()
     return None
