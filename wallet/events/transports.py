@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 def message(event: OutboxEvent) -> dict:
-    """The published form of an outbox row (the event catalogue is in README.md)."""
+    """The published form of an outbox row (the event catalogue is in docs/EVENTS.md)."""
     return {
         "event_id": str(event.event_id),
         "type": event.event_type,
