@@ -31,15 +31,22 @@ CASES = [pytest.param(name, Mode.POSITIVE, id=f"{name}-valid") for name in ROOT_
 ]
 EXAMPLES_PER_FIELD = 25
 
-DECIMAL_TEXT = st.one_of(
-    st.from_regex(r"-?[0-9]{1,7}(\.[0-9]{1,3})?", fullmatch=True),
+WELL_FORMED_DECIMAL = st.from_regex(r"-?[0-9]{1,7}(\.[0-9]{1,3})?", fullmatch=True)
+ODD_DECIMAL_TEXT = st.one_of(
     st.decimals(allow_nan=True, allow_infinity=True).map(str),
     st.sampled_from(["NaN", "sNaN", "Infinity", "1e308", "1E+2", "-0", "0.001", "1_000", " 10 ", "１０", "10\u200b"]),
     st.text(max_size=12),
 )
-DECIMAL_NODES = st.one_of(
-    DECIMAL_TEXT.map(lambda text: graphql.StringValueNode(value=text)),
+ODD_DECIMAL_NODES = st.one_of(
+    ODD_DECIMAL_TEXT.map(lambda text: graphql.StringValueNode(value=text)),
     st.integers(min_value=-(10**20), max_value=10**20).map(lambda n: graphql.IntValueNode(value=str(n))),
+)
+# Four amounts in five are well formed, one odd: with fewer well-formed ones, too few operations of a field with
+# amounts (a batch has several) got past validation by chance (4 of 25 against the 5 required), failing at random.
+DECIMAL_NODES = st.integers(min_value=0, max_value=4).flatmap(
+    lambda draw: (
+        WELL_FORMED_DECIMAL.map(lambda text: graphql.StringValueNode(value=text)) if draw else ODD_DECIMAL_NODES
+    )
 )
 DATETIME_NODES = st.one_of(
     st.datetimes(timezones=st.just(None) | st.timezones()).map(lambda d: graphql.StringValueNode(value=d.isoformat())),
@@ -50,7 +57,7 @@ SCALARS = {"Decimal": DECIMAL_NODES, "DateTime": DATETIME_NODES, "JSON": JSON_NO
 
 
 def check(response: requests.Response, query: str) -> bool:
-    """Asserts the rules; True when the operation ran (data came back)."""
+    """Asserts the rules; True when the operation got past validation and ran."""
     assert response.status_code != 500, query
     assert "Traceback" not in response.text and 'File "' not in response.text, query
     if response.status_code != 200:
@@ -63,7 +70,8 @@ def check(response: requests.Response, query: str) -> bool:
     if errors and data is not None:
         # Partial data next to a resolver error: a guarded field may refuse (auth); nothing else may fail mid-way.
         assert all(value is None for value in data.values()), (query, body)
-    return data is not None
+    # Past validation: data came back, or a resolver ran and refused (its error has a path), e.g. a random cursor.
+    return data is not None or any("path" in error for error in errors)
 
 
 @pytest.mark.parametrize("field, mode", CASES)
