@@ -163,9 +163,12 @@ class TransactionNode(relay.Node):
             return None
         return selectors.transaction_for_user(user=viewer(info), transaction_id=self.original_id)
 
-    @strawberry.field(description="The viewer's receipt, once the transaction's event has requested it.")
+    @strawberry.field(
+        description="The viewer's receipt of a payment that moved their balance: asking for it queues its PDF, so it "
+        "is PENDING, then READY (or FAILED)."
+    )
     def receipt(self, info: Info) -> Receipt | None:
-        receipt = selectors.receipt_for_user(user=viewer(info), transaction=self)
+        receipt = services.receipt_for_viewer(user=viewer(info), txn=self)
         if receipt is None:
             return None
         url = None

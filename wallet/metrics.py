@@ -3,9 +3,6 @@
 Under gunicorn, set PROMETHEUS_MULTIPROC_DIR (the Docker image does) so /metrics adds up every worker.
 """
 
-import time
-from contextlib import contextmanager
-
 from django.db import transaction
 from prometheus_client import Counter, Histogram
 
@@ -16,7 +13,7 @@ TRANSACTIONS = Counter(
 )
 LOCK_WAIT = Histogram(
     "wallet_lock_wait_seconds",
-    "Time a money transaction waited to lock its wallets (SELECT ... FOR UPDATE in id order).",
+    "Time a money transaction waited to lock its wallets (SELECT ... FOR UPDATE in id order, in wallet_post).",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
 
@@ -30,12 +27,3 @@ def count_after_commit(transactions) -> None:
             TRANSACTIONS.labels(kind=kind, status=status).inc()
 
     transaction.on_commit(count, robust=True)
-
-
-@contextmanager
-def timing_lock_wait():
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        LOCK_WAIT.observe(time.perf_counter() - started)

@@ -77,6 +77,8 @@ class Wallet(models.Model):
     # The head of this wallet's hash chain: the entry_hash of its last entry (wallet/ledger_chain.py),
     # moved by the ledger service under the wallet's lock with the entries it writes.
     last_entry_hash = models.CharField(max_length=64, default=GENESIS_HASH, db_default=GENESIS_HASH, editable=False)
+    # System accounts are split into shards (wallet/services/posting.py): a shard is a row of its own to lock.
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         constraints = [
@@ -88,7 +90,9 @@ class Wallet(models.Model):
                 name="wallet_owner_matches_kind",
             ),
             models.CheckConstraint(condition=Q(daily_transfer_limit__gte=0), name="daily_limit_not_negative"),
-            models.UniqueConstraint(fields=["kind"], condition=Q(user__isnull=True), name="one_system_wallet_per_kind"),
+            models.UniqueConstraint(
+                fields=["kind", "shard"], condition=Q(user__isnull=True), name="one_system_wallet_per_kind_and_shard"
+            ),
         ]
 
     def __str__(self):
@@ -312,6 +316,8 @@ class Receipt(models.Model):
     verification_code = models.CharField(max_length=32)
     pdf = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When its participant first asked for it: its rendering was queued then (most receipts are never asked for).
+    requested_at = models.DateTimeField(null=True, blank=True)
     generated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -7,7 +7,7 @@ from django.db.models import F, Prefetch, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from wallet.models import LedgerEntry, Receipt, Transaction, User, Wallet
+from wallet.models import LedgerEntry, Transaction, User, Wallet
 from wallet.money import zero
 from wallet.validation import SERVICE_KEY_PREFIX
 
@@ -216,8 +216,3 @@ def active_users_by_usernames(usernames: list[str]) -> dict[str, User]:
 
 def active_user_by_mobile_number(mobile_number: str) -> User | None:
     return User.objects.filter(mobile_number=mobile_number, is_active=True).select_related("wallet").first()
-
-
-def receipt_for_user(*, user: User, transaction: Transaction) -> Receipt | None:
-    """The user's own receipt of a transaction (each participant has theirs)."""
-    return Receipt.objects.filter(transaction=transaction, wallet=wallet_for_user(user=user)).first()

@@ -52,26 +52,26 @@ _seen: list[dict] = []
 
 
 def observe_money_transactions() -> None:
-    """Wraps ledger.lock_wallets (called first thing inside each money transaction) to record the backend."""
-    from wallet.services import ledger
+    """Wraps the posting engine's call (each money transaction is one) to record where and how it ran."""
+    from wallet.services import posting
 
-    original = ledger.lock_wallets
+    original = posting._call
 
-    def lock_wallets(wallet_ids):
-        began_on, _, _ = backend()
-        locked = original(wallet_ids)
-        locked_on, lock_timeout, statement_timeout = backend()
+    def call(request):
+        answer = original(request)
+        session = answer.get("session") or {}
         _seen.append(
             {
-                "began_on": began_on,
-                "locked_on": locked_on,
-                "lock_timeout": lock_timeout,
-                "statement_timeout": statement_timeout,
+                # One statement: it began and took its row locks on the backend that reports itself.
+                "began_on": session.get("backend"),
+                "locked_on": session.get("backend"),
+                "lock_timeout": session.get("lock_timeout"),
+                "statement_timeout": session.get("statement_timeout"),
             }
         )
-        return locked
+        return answer
 
-    ledger.lock_wallets = lock_wallets
+    posting._call = call
 
 
 def seen() -> list[dict]:

@@ -74,12 +74,13 @@ class Stack:
         return self.server.children()
 
     def kill_worker_mid_movement(self, *, timeout: float = 10) -> int:
-        """SIGKILLs a worker in the middle of a movement: its ledger rows written, its commit not yet sent.
+        """SIGKILLs a worker in the middle of a movement: its ledger rows being written, nothing committed.
 
-        The outbox row is a movement's last write before COMMIT. For a moment this holds the outbox table (SHARE
-        lock: inserts wait), finds a worker whose backend waits to insert there (its client port in
+        The outbox rows are among a movement's last writes. For a moment this holds the outbox table (SHARE lock:
+        inserts wait), finds a worker whose backend waits for that lock to insert there (its client port in
         pg_stat_activity, the socket with that port in /proc/net/tcp, the worker holding that socket), kills it,
-        and lets the others go on. The dead worker's transaction can never commit."""
+        and waits until the server has abandoned that backend's transaction (it checks that its client is still
+        there while it waits) before letting the others go on. The dead worker's transaction never commits."""
         database_port = self.database.port
         holder, watcher = self.connect(), self.connect()
         holder.autocommit = False
@@ -90,20 +91,32 @@ class Stack:
             while time.monotonic() < deadline:
                 with watcher.cursor() as cursor:
                     cursor.execute(
-                        "SELECT client_port FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                        " AND query LIKE 'INSERT INTO \"wallet_outboxevent\"%'"
+                        "SELECT a.client_port, a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid"
+                        " WHERE NOT l.granted AND l.relation = 'wallet_outboxevent'::regclass"
                     )
-                    ports = {port for (port,) in cursor.fetchall()}
-                pid = self._worker_holding(_tcp_socket_inodes(local_ports=ports, remote_port=database_port))
-                if pid is not None:
-                    os.kill(pid, signal.SIGKILL)  # a worker of the gunicorn this test started, by its pid
-                    return pid
+                    waiting = cursor.fetchall()
+                for port, backend in waiting:
+                    pid = self._worker_holding(_tcp_socket_inodes(local_ports={port}, remote_port=database_port))
+                    if pid is not None:
+                        os.kill(pid, signal.SIGKILL)  # a worker of the gunicorn this test started, by its pid
+                        self._wait_until_gone(watcher, backend, deadline=time.monotonic() + timeout)
+                        return pid
                 time.sleep(0.005)
         finally:
             holder.rollback()
             holder.close()
             watcher.close()
         raise AssertionError("no worker reached the outbox insert")
+
+    @staticmethod
+    def _wait_until_gone(watcher, backend: int, *, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            with watcher.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [backend])
+                if cursor.fetchone()[0] == 0:
+                    return
+            time.sleep(0.01)
+        raise AssertionError(f"backend {backend} of the killed worker still runs: its movement could commit")
 
     def _worker_holding(self, inodes: set[str]) -> int | None:
         for pid in self.worker_pids():

@@ -255,7 +255,7 @@ def test_conflicts_are_retried_a_bounded_number_of_times_then_retry_later(make_u
     fund(alice, "100.00")
     count = Transaction.objects.count()
 
-    with mock.patch("wallet.services.ledger.lock_wallets", side_effect=_conflict) as lock, pytest.raises(WalletBusy):
+    with mock.patch("wallet.services.posting._call", side_effect=_conflict) as lock, pytest.raises(WalletBusy):
         services.transfer_create(sender=alice, receiver_username="bob", amount=Decimal("5"), idempotency_key="k")
 
     assert lock.call_count == retries.ATTEMPTS
@@ -267,7 +267,7 @@ def test_inside_an_outer_transaction_a_conflict_is_not_retried(make_user, fund):
     fund(alice, "100.00")
 
     with (
-        mock.patch("wallet.services.ledger.lock_wallets", side_effect=_conflict) as lock,
+        mock.patch("wallet.services.posting._call", side_effect=_conflict) as lock,
         db_transaction.atomic(),
         pytest.raises(WalletBusy),
     ):

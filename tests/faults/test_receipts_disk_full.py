@@ -194,6 +194,8 @@ def test_a_full_disk_fails_the_receipt_not_the_money(
     assert moved["wallet"]["balance"] == "87.50"
     balances = dict(Wallet.objects.filter(user__in=[alice, bob]).values_list("user__username", "balance"))
     assert balances == {"alice": Decimal("87.50"), "bob": Decimal("12.50")}
+    for asker in (api, GraphQLApi(f"{live_server.url}/graphql/", token_for(bob))):  # each asks: its PDF is rendered
+        asker.execute(RECEIPT, {"id": moved["transaction"]["id"]})
     assert full_disk.evidence in caplog.text and "No space left on device" in caplog.text  # the disk was full
     # The receipts say FAILED, and nothing of a PDF was stored.
     receipts = Receipt.objects.filter(wallet__user__in=[alice, bob]).exclude(verification_code="placeholder")

@@ -1,4 +1,5 @@
-"""A transfer becomes a downloadable PDF through the real pipeline: relay → Redis → consumer → Celery worker."""
+"""A transfer becomes a downloadable PDF through the real pipeline: relay → Redis → consumer → (asked for) →
+Celery worker."""
 
 import time
 from decimal import Decimal
@@ -24,19 +25,28 @@ def test_a_participant_downloads_the_pdf_and_nobody_else_can(api, make_user, fun
     txn = transfer_create(
         sender=alice, receiver_username="bob", amount=Decimal("12.50"), idempotency_key="p"
     ).transaction
+    global_id = str(relay.GlobalID("Transaction", str(txn.pk)))
+    as_bob = api.as_user(token_for(bob))
     worker = harness.celery_worker(process_env, "--pool=solo", "--without-gossip", "--without-mingle")
     try:
         manage("relay_events", "--once")
         manage("consume_events", "--consumer", "receipts", "--once")
+        # Made by the event, rendered only once asked for: PENDING until the worker has made the PDF.
+        assert set(Receipt.objects.filter(transaction=txn).values_list("status", flat=True)) == {"PENDING"}
+        first = as_bob.execute(RECEIPT, {"id": global_id})["transaction"]["receipt"]
+        assert first["status"] in ("PENDING", "READY") and first["verificationCode"]
         deadline = time.time() + 60
-        while time.time() < deadline and Receipt.objects.filter(transaction=txn, status="READY").count() < 2:
+        while (
+            time.time() < deadline
+            and as_bob.execute(RECEIPT, {"id": global_id})["transaction"]["receipt"]["status"] != "READY"
+        ):
             time.sleep(0.3)
     finally:
         worker.stop(grace=30)
 
-    global_id = str(relay.GlobalID("Transaction", str(txn.pk)))
-    seen_by_bob = api.as_user(token_for(bob)).execute(RECEIPT, {"id": global_id})["transaction"]["receipt"]
+    seen_by_bob = as_bob.execute(RECEIPT, {"id": global_id})["transaction"]["receipt"]
     assert seen_by_bob["status"] == "READY"
+    assert Receipt.objects.get(transaction=txn, wallet__user=alice).status == "PENDING"  # alice never asked
     download = requests.get(seen_by_bob["url"], timeout=10)
     assert download.status_code == 200 and download.headers["Content-Type"] == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(download.content)).pages)

@@ -1,4 +1,4 @@
-"""PDF receipts: requested per participant, generated once, downloaded through a signed, expiring link."""
+"""PDF receipts: made per participant, rendered once when asked for, downloaded through a signed, expiring link."""
 
 from decimal import Decimal
 from io import BytesIO
@@ -8,7 +8,13 @@ import pytest
 from pypdf import PdfReader
 
 from wallet.models import Receipt
-from wallet.services import receipt_for_token, receipt_link_token, receipts_request, transfer_create
+from wallet.services import (
+    receipt_for_token,
+    receipt_for_viewer,
+    receipt_link_token,
+    receipts_request,
+    transfer_create,
+)
 from wallet.services.receipts import receipt_generate
 
 pytestmark = pytest.mark.django_db
@@ -72,11 +78,11 @@ def test_a_download_token_is_bound_to_one_receipt_and_expires(paid, django_captu
         assert receipt_for_token(token) is None
 
 
-def test_without_redis_a_transfer_makes_its_receipts_in_process(
+def test_without_redis_a_transfer_makes_its_receipts_in_process_and_asking_renders_one(
     make_user, fund, settings, django_capture_on_commit_callbacks
 ):
     settings.EVENTS_IN_PROCESS = True
-    alice, _ = make_user("alice"), make_user("bob")
+    alice, bob = make_user("alice"), make_user("bob")
 
     with django_capture_on_commit_callbacks(execute=True):
         fund(alice, "20.00")
@@ -84,8 +90,23 @@ def test_without_redis_a_transfer_makes_its_receipts_in_process(
             sender=alice, receiver_username="bob", amount=Decimal("5"), idempotency_key="p"
         ).transaction
 
-    assert set(Receipt.objects.filter(transaction=txn).values_list("status", flat=True)) == {"READY"}
+    assert set(Receipt.objects.filter(transaction=txn).values_list("status", flat=True)) == {"PENDING"}
     assert Receipt.objects.filter(transaction=txn).count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt_for_viewer(user=bob, txn=txn)
+        receipt_for_viewer(user=bob, txn=txn)  # asked again: rendered once
+    statuses = dict(Receipt.objects.filter(transaction=txn).values_list("wallet__user__username", "status"))
+    assert statuses == {"alice": "PENDING", "bob": "READY"}
+
+
+def test_a_receipt_asked_for_before_its_event_is_consumed_is_made_then(paid, django_capture_on_commit_callbacks):
+    bob = paid.receiver_wallet.user
+    assert not Receipt.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = receipt_for_viewer(user=bob, txn=paid)
+
+    assert Receipt.objects.get(pk=receipt.pk).status == "READY" and Receipt.objects.count() == 2
 
 
 def test_a_failing_receipt_never_fails_the_movement(make_user, fund, settings, django_capture_on_commit_callbacks):
@@ -98,6 +119,8 @@ def test_a_failing_receipt_never_fails_the_movement(make_user, fund, settings, d
         django_capture_on_commit_callbacks(execute=True),
     ):
         result = transfer_create(sender=alice, receiver_username="bob", amount=Decimal("5"), idempotency_key="p")
+        for user in (alice, result.transaction.receiver_wallet.user):
+            receipt_for_viewer(user=user, txn=result.transaction)
 
     assert result.error is None and result.transaction.status == "SUCCESS"
     assert set(Receipt.objects.filter(transaction=result.transaction).values_list("status", flat=True)) == {"FAILED"}

@@ -1,17 +1,18 @@
-"""Writes. The ledger service (`ledger`, `holds`, `batches`) is the only code that moves money."""
+"""Writes. Money moves only through the posting engine (`posting`); `ledger`, `holds` and `batches` build
+what to post."""
 
 from wallet.services.batches import BatchItem, BatchResult, transfer_batch_create
 from wallet.services.holds import hold_capture, hold_create, hold_void, holds_release_expired
 from wallet.services.ledger import (
     MovementResult,
-    failure_error,
     mobile_payment_create,
     money_add,
     reversal_create,
     transfer_create,
     withdrawal_create,
 )
-from wallet.services.receipts import receipt_for_token, receipt_link_token, receipts_request
+from wallet.services.posting import failure_error
+from wallet.services.receipts import receipt_for_token, receipt_for_viewer, receipt_link_token, receipts_request
 from wallet.services.tokens import (
     IssuedTokens,
     refresh_token_revoke,
@@ -36,6 +37,7 @@ __all__ = [
     "mobile_payment_create",
     "money_add",
     "receipt_for_token",
+    "receipt_for_viewer",
     "receipt_link_token",
     "receipts_request",
     "refresh_token_revoke",

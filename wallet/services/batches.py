@@ -1,38 +1,18 @@
-"""Transfer batches: up to 100 transfers from one wallet in one database transaction.
+"""Transfer batches: up to 100 transfers from one wallet, posted as one request (wallet/services/posting.py).
 
-The wallets are locked once, in id order, for the whole batch, and the rows are
-written with one statement per table, so a batch moves many transfers per
-commit. With `atomic`, all succeed or none do (like TigerBeetle's linked
-events): if one is refused, every transfer of the batch is recorded as FAILED,
-the others with LINKED_TRANSFER_FAILED. Otherwise each succeeds or fails alone.
+The wallets are locked once, in id order, for the whole batch, and the batch commits once. With `atomic`, all
+succeed or none do (TigerBeetle's linked transfers): if one is refused, every transfer of the batch is recorded as
+FAILED, the others with LINKED_TRANSFER_FAILED. Otherwise each succeeds or fails alone. The batch's key is one of
+the sender's keys like any other: its transfers are stored as key#0, key#1, ...
 """
 
-import hashlib
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError
-from django.db import transaction as db_transaction
-from django.utils import timezone
-
-from wallet import metrics, selectors
 from wallet.errors import ErrorCode, ValidationFailed, WalletError
-from wallet.events.local import dispatch_after_commit
-from wallet.models import LedgerEntry, OutboxEvent, Transaction, TransactionParty, User, Wallet
+from wallet.models import Transaction, User, Wallet
 from wallet.money import to_minor_units
-from wallet.services.ledger import (
-    Leg,
-    apply_legs,
-    event_for,
-    failure_error,
-    key_reused_error,
-    lock_wallets,
-    party_rows,
-    receiver_refusal,
-    save_wallets,
-)
-from wallet.services.retries import retrying_conflicts
+from wallet.services.posting import Transfer, failure_error, fingerprint, post
 from wallet.validation import clean_amount, clean_idempotency_key, clean_note, clean_username_reference
 
 MAX_BATCH_SIZE = 100
@@ -68,85 +48,27 @@ def transfer_batch_create(
 ) -> BatchResult:
     idempotency_key = clean_idempotency_key(idempotency_key)
     items = _clean(transfers)
-    wallet = selectors.wallet_for_user(user=sender)
-    receivers = selectors.active_users_by_usernames([item.receiver_username for item in items])
-    keys = [f"{idempotency_key}#{index}" for index in range(len(items))]
-    batch_fingerprint = _fingerprint(items, atomic)
-    return retrying_conflicts(
-        lambda: _batch_once(
-            sender=sender,
-            wallet=wallet,
-            items=items,
-            receivers=receivers,
-            keys=keys,
-            atomic=atomic,
-            batch_fingerprint=batch_fingerprint,
-        )
-    )
-
-
-def _batch_once(
-    *,
-    sender: User,
-    wallet: Wallet,
-    items: list[BatchItem],
-    receivers: dict[str, User],
-    keys: list[str],
-    atomic: bool,
-    batch_fingerprint: str,
-) -> BatchResult:
-    try:
-        with db_transaction.atomic():
-            receiver_wallets = {user.wallet.pk for user in receivers.values()}
-            locked = lock_wallets({wallet.pk} | receiver_wallets)
-            sender_wallet = locked[wallet.pk]
-            stored = _stored_batch(sender, keys, batch_fingerprint, sender_wallet)
-            if stored is not None:
-                return stored
-            refusals = _refusals(items, sender, sender_wallet, receivers, locked, atomic)
-            now = timezone.now()
-            txns = Transaction.objects.bulk_create(
-                [
-                    Transaction(
-                        kind=Transaction.Kind.TRANSFER,
-                        status=Transaction.Status.FAILED if refusal else Transaction.Status.SUCCESS,
-                        amount=item.amount,
-                        currency=sender_wallet.currency,
-                        initiator=sender,
-                        sender_wallet=sender_wallet,
-                        receiver_wallet=_receiver_wallet(item, receivers, locked),
-                        idempotency_key=key,
-                        request_fingerprint=batch_fingerprint,
-                        failure_code=refusal.value if refusal else "",
-                        note=item.note,
-                        created_at=now,
-                    )
-                    for item, key, refusal in zip(items, keys, refusals, strict=True)
-                ]
+    kind = Transaction.Kind.TRANSFER
+    posted = post(
+        initiator=sender,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint(
+            "TRANSFER_BATCH", atomic, [[i.receiver_username, to_minor_units(i.amount), i.note] for i in items]
+        ),
+        transfers=[
+            Transfer(
+                kind=kind,
+                amount=item.amount,
+                debit=sender.wallet.pk,
+                credit_username=item.receiver_username,
+                note=item.note,
             )
-            changed: dict[int, Wallet] = {}
-            entries, parties, events = [], [], []
-            for txn in txns:
-                legs = (
-                    [] if txn.failure_code else [Leg(sender_wallet, -txn.amount), Leg(txn.receiver_wallet, txn.amount)]
-                )
-                txn_entries = apply_legs(txn, legs, changed)
-                entries += txn_entries
-                parties += party_rows(txn, initiator_wallet=sender_wallet, entries=txn_entries)
-                events.append(event_for(txn, txn_entries))
-            save_wallets(changed)
-            LedgerEntry.objects.bulk_create(entries)
-            TransactionParty.objects.bulk_create(parties)
-            OutboxEvent.objects.bulk_create(events)
-            dispatch_after_commit(events)
-            metrics.count_after_commit([event.transaction for event in events])
-    except IntegrityError:
-        # A twin of this batch committed while this one waited for the locks.
-        stored = _stored_batch(sender, keys, batch_fingerprint, wallet)
-        if stored is None:
-            raise
-        return stored
-    return BatchResult(transactions=txns, wallet=sender_wallet, replayed=False)
+            for item in items
+        ],
+        linked=atomic,
+        batch=True,
+    )
+    return BatchResult(transactions=posted.transactions, wallet=posted.wallet, replayed=posted.replayed)
 
 
 def _clean(transfers: list[BatchItem]) -> list[BatchItem]:
@@ -169,58 +91,3 @@ def _clean(transfers: list[BatchItem]) -> list[BatchItem]:
     if errors:
         raise ValidationFailed(errors)
     return items
-
-
-def _fingerprint(items: list[BatchItem], atomic: bool) -> str:
-    canonical = json.dumps(
-        ["TRANSFER_BATCH", atomic, [[i.receiver_username, to_minor_units(i.amount), i.note] for i in items]],
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _receiver_wallet(item: BatchItem, receivers: dict[str, User], locked: dict[int, Wallet]) -> Wallet | None:
-    receiver = receivers.get(item.receiver_username)
-    return locked[receiver.wallet.pk] if receiver is not None else None
-
-
-def _refusals(items, sender, sender_wallet, receivers, locked, atomic) -> list[ErrorCode | None]:
-    """Each transfer's refusal, in order, as if the ones before it had moved."""
-    available = selectors.available_balance(wallet=sender_wallet)
-    spent = selectors.transferred_today(wallet=sender_wallet)
-    refusals = []
-    for item in items:
-        receiver = receivers.get(item.receiver_username)
-        refusal = receiver_refusal(sender, receiver) or _refusal_to_send(
-            item.amount, sender_wallet, locked[receiver.wallet.pk], available, spent
-        )
-        if refusal is None:
-            available -= item.amount
-            spent += item.amount
-        refusals.append(refusal)
-    if atomic and any(refusals):
-        return [refusal or ErrorCode.LINKED_TRANSFER_FAILED for refusal in refusals]
-    return refusals
-
-
-def _refusal_to_send(amount, sender_wallet, receiver_wallet, available, spent) -> ErrorCode | None:
-    if receiver_wallet.currency != sender_wallet.currency:
-        return ErrorCode.CURRENCY_MISMATCH
-    if available < amount:
-        return ErrorCode.INSUFFICIENT_FUNDS
-    if spent + amount > sender_wallet.daily_transfer_limit:
-        return ErrorCode.DAILY_LIMIT_EXCEEDED
-    return None
-
-
-def _stored_batch(sender: User, keys: list[str], batch_fingerprint: str, wallet: Wallet) -> BatchResult | None:
-    stored = {
-        txn.idempotency_key: txn for txn in Transaction.objects.filter(initiator=sender, idempotency_key__in=keys)
-    }
-    if not stored:
-        return None
-    if len(stored) != len(keys) or any(txn.request_fingerprint != batch_fingerprint for txn in stored.values()):
-        raise key_reused_error()
-    return BatchResult(
-        transactions=[stored[key] for key in keys], wallet=Wallet.objects.get(pk=wallet.pk), replayed=True
-    )

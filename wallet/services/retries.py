@@ -1,12 +1,12 @@
 """Transient database failures: bounded lock waits and bounded retries on the money path, and what any database
 failure means for the client (retry later, or a bug).
 
-Every money movement runs in one database transaction that first locks its wallets (`ledger.lock_wallets`).
-On PostgreSQL that transaction waits for a lock at most WALLET_LOCK_TIMEOUT_MS and runs no statement longer than
-WALLET_STATEMENT_TIMEOUT_MS (`SET LOCAL`, so only the money path is bounded). A wait that runs out rolls the
-transaction back and the client gets the retryable RETRY_LATER instead of a hung request. Deadlocks (40P01) and
-serialization failures (40001), which the ascending lock order should prevent, are retried a few times with a
-small jittered backoff; the idempotency key makes a retry safe (one that finds its key committed replays it).
+Every money movement is one call of the posting engine (`posting.post`), whose database transaction first locks its
+wallets. That transaction waits for a lock at most WALLET_LOCK_TIMEOUT_MS and runs no statement longer than
+WALLET_STATEMENT_TIMEOUT_MS (transaction-local settings, so only the money path is bounded). A wait that runs out
+rolls the transaction back and the client gets the retryable RETRY_LATER instead of a hung request. Deadlocks
+(40P01) and serialization failures (40001), which the ascending lock order should prevent, are retried a few times
+with a small jittered backoff; the idempotency key makes a retry safe (one that finds its key committed replays it).
 """
 
 import logging
@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
 from wallet.errors import RetryableError, ServiceUnavailable, WalletBusy
@@ -42,16 +41,6 @@ BACKOFF_SECONDS = 0.02  # the first retry waits up to this, the next up to twice
 def sqlstate(error: BaseException) -> str | None:
     """The SQLSTATE of a database error Django wrapped (psycopg2 keeps it as `pgcode`)."""
     return getattr(error.__cause__, "pgcode", None)
-
-
-def bound_lock_waits() -> None:
-    """Bounds the current transaction's lock waits and statements. Call inside the atomic block, before the first
-    lock: the values last until it ends."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
-            [str(int(settings.WALLET_LOCK_TIMEOUT_MS)), str(int(settings.WALLET_STATEMENT_TIMEOUT_MS))],
-        )
 
 
 def retrying_conflicts(work: Callable[[], T]) -> T:

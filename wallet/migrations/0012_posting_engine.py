@@ -1,0 +1,435 @@
+"""The posting engine: every money movement is one call of wallet_post(request, inner_key, outer_key).
+
+A request is a list of transfers (TigerBeetle's create_transfers: a single movement is a batch of one) from one
+initiator under one idempotency key. In one statement the function resolves receivers, locks every wallet it touches
+in ascending id order, replays a stored outcome of the key (or refuses a reused key), evaluates each transfer's
+refusal (funds or available funds, daily limit, currency, reversal totals; linked transfers fail together), and
+writes the transactions, entries (sealed into their wallets' hash chains), history rows, outbox events and the
+wallets' cached balances. Its caller is wallet/services/posting.py; the request's fields are documented there.
+
+The hash chain's HMAC-SHA256 is spelled out with sha256() (the embedded server has no pgcrypto): the caller passes
+the key's inner and outer pads (key XOR 0x36.., key XOR 0x5c..), so the key itself is never stored in the database.
+
+System accounts (FUNDING, PAYOUTS) are sharded: each movement uses the shard of its customer wallet's id, so
+concurrent top-ups and withdrawals of different wallets lock different rows and do not queue behind one.
+"""
+
+from django.db import migrations, models
+
+ENGINE = r"""
+CREATE FUNCTION wallet_money_text(minor bigint, places integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    -- Minor units as the Decimal text Python shows: -1250 with 2 places is '-12.50'.
+    SELECT round(minor::numeric / (10::numeric ^ places), places)::text
+$$;
+
+CREATE FUNCTION wallet_entry_hash(
+    inner_key bytea, outer_key bytea, previous text, wallet bigint, txn bigint, delta bigint, pending boolean,
+    balance_after bigint, created_at timestamptz
+) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    -- wallet/ledger_chain.py's entry_digest: HMAC-SHA256 = sha256(outer || sha256(inner || message)).
+    SELECT encode(sha256(outer_key || sha256(inner_key || convert_to(
+        concat_ws('|', 'wallet.ledger-entry.v1', previous, wallet, txn, delta, pending::integer, balance_after,
+            (extract(epoch FROM created_at) * 1000000)::bigint),
+        'UTF8'))), 'hex')
+$$;
+
+CREATE FUNCTION wallet_system_account(account_kind text, account_shard integer, account_currency text)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    found_id bigint;
+BEGIN
+    SELECT id INTO found_id FROM wallet_wallet
+        WHERE kind = account_kind AND user_id IS NULL AND shard = account_shard;
+    IF found_id IS NULL THEN
+        INSERT INTO wallet_wallet (kind, currency, balance, daily_transfer_limit, held, spent_today, created_at,
+                last_entry_hash, shard)
+            VALUES (account_kind, account_currency, 0, 0, 0, 0, now(), repeat('0', 64), account_shard)
+            ON CONFLICT DO NOTHING;
+        SELECT id INTO found_id FROM wallet_wallet
+            WHERE kind = account_kind AND user_id IS NULL AND shard = account_shard;
+    END IF;
+    RETURN found_id;
+END;
+$$;
+
+CREATE FUNCTION wallet_post(request jsonb, inner_key bytea, outer_key bytea) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    initiator bigint := (request->>'initiator')::bigint;
+    initiator_wallet bigint := (request->>'initiator_wallet')::bigint;
+    request_key text := request->>'key';
+    fingerprint text := request->>'fingerprint';
+    is_batch boolean := (request->>'batch')::boolean;
+    is_linked boolean := (request->>'linked')::boolean;
+    moment timestamptz := (request->>'now')::timestamptz;
+    today date := (request->>'today')::date;
+    places integer := (request->>'places')::integer;
+    shards integer := (request->>'shards')::integer;
+    default_currency text := request->>'currency';
+    transfers jsonb := request->'transfers';
+    transfer_count integer := jsonb_array_length(request->'transfers');
+    item jsonb;
+    -- Per transfer, by position (1-based).
+    t_kind text[];
+    t_amount bigint[];
+    t_debit bigint[];
+    t_credit bigint[];
+    t_hold bigint[];
+    t_hold_amount bigint[];
+    t_original bigint[];
+    t_refusal text[];
+    t_status text[];
+    t_id bigint[];
+    t_key text[];
+    -- Per locked (or read) wallet, by position in w_id.
+    w_id bigint[];
+    w_kind text[];
+    w_currency text[];
+    w_balance bigint[];
+    w_held bigint[];
+    w_spent bigint[];
+    w_limit bigint[];
+    w_head text[];
+    w_available bigint[];
+    w_reserved_known boolean[];
+    w_changed boolean[];
+    holds_account bigint;
+    lock_ids bigint[];
+    lock_started timestamptz;
+    lock_wait double precision;
+    session jsonb;
+    stored jsonb;
+    stored_count integer;
+    i integer;
+    p integer;
+    q integer;
+    found_wallet bigint;
+    receiver_user bigint;
+    refusal text;
+    resolved boolean;
+    hold_row wallet_transaction%ROWTYPE;
+    legs jsonb;
+    leg jsonb;
+    leg_wallet bigint;
+    leg_delta bigint;
+    leg_pending boolean;
+    chain_position integer;
+    entries jsonb;
+    previous text;
+    digest text;
+    entry_id bigint;
+    parties bigint[];
+    event_rows jsonb := '[]';
+    expires timestamptz;
+    new_id bigint;
+BEGIN
+    -- 1. Resolve each transfer's wallets without locks (receivers by name, system shards, the hold it resolves).
+    FOR i IN 1 .. transfer_count LOOP
+        item := transfers->(i - 1);
+        t_kind[i] := item->>'kind';
+        t_amount[i] := (item->>'amount')::bigint;
+        t_debit[i] := (item->>'debit')::bigint;
+        t_credit[i] := (item->>'credit')::bigint;
+        t_original[i] := (item->>'original')::bigint;
+        t_hold[i] := coalesce((item->>'post_pending')::bigint, (item->>'void_pending')::bigint);
+        t_refusal[i] := NULL;
+        IF t_hold[i] IS NOT NULL THEN
+            SELECT * INTO hold_row FROM wallet_transaction WHERE id = t_hold[i];
+            t_debit[i] := hold_row.sender_wallet_id;
+            t_credit[i] := hold_row.receiver_wallet_id;
+            t_hold_amount[i] := hold_row.amount;
+            t_original[i] := t_hold[i];
+        ELSIF item ? 'credit_username' OR item ? 'credit_mobile' THEN
+            IF item ? 'credit_username' THEN
+                SELECT u.id, w.id INTO receiver_user, found_wallet FROM wallet_user u JOIN wallet_wallet w ON w.user_id = u.id
+                    WHERE lower(u.username) = item->>'credit_username' AND u.is_active;
+            ELSE
+                SELECT u.id, w.id INTO receiver_user, found_wallet FROM wallet_user u JOIN wallet_wallet w ON w.user_id = u.id
+                    WHERE u.mobile_number = item->>'credit_mobile' AND u.is_active;
+            END IF;
+            t_credit[i] := found_wallet;
+            IF found_wallet IS NULL THEN
+                t_refusal[i] := 'RECEIVER_NOT_FOUND';
+            ELSIF receiver_user = initiator THEN
+                t_refusal[i] := 'SELF_TRANSFER';
+            END IF;
+        END IF;
+        IF item ? 'debit_system' THEN
+            t_debit[i] := wallet_system_account(item->>'debit_system', (t_credit[i] % shards)::integer, default_currency);
+        END IF;
+        IF item ? 'credit_system' THEN
+            t_credit[i] := wallet_system_account(item->>'credit_system', (t_debit[i] % shards)::integer, default_currency);
+        END IF;
+    END LOOP;
+
+    -- 2. Lock every wallet the request touches, the initiator's included, in ascending id order.
+    lock_ids := ARRAY(
+        SELECT DISTINCT x FROM unnest(array_append(t_debit || t_credit, initiator_wallet)) AS x
+        WHERE x IS NOT NULL ORDER BY x
+    );
+    lock_started := clock_timestamp();
+    PERFORM 1 FROM wallet_wallet WHERE id = ANY(lock_ids) ORDER BY id FOR UPDATE;
+    lock_wait := extract(epoch FROM clock_timestamp() - lock_started);
+    -- Where and how it ran, for the caller's metrics and the tests (one server connection, its bounds).
+    session := jsonb_build_object('backend', pg_backend_pid(), 'lock_wait', lock_wait,
+        'lock_timeout', current_setting('lock_timeout'), 'statement_timeout', current_setting('statement_timeout'));
+    SELECT array_agg(id ORDER BY id), array_agg(kind ORDER BY id), array_agg(currency ORDER BY id),
+           array_agg(balance ORDER BY id), array_agg(held ORDER BY id),
+           array_agg(CASE WHEN spent_on = today THEN spent_today ELSE 0 END ORDER BY id),
+           array_agg(daily_transfer_limit ORDER BY id), array_agg(last_entry_hash ORDER BY id)
+        INTO w_id, w_kind, w_currency, w_balance, w_held, w_spent, w_limit, w_head
+        FROM wallet_wallet WHERE id = ANY(lock_ids);
+    w_changed := array_fill(false, ARRAY[cardinality(w_id)]);
+    w_reserved_known := w_changed;
+    w_available := w_balance;
+
+    -- 3. The request's key, under the initiator's lock: its stored outcome is replayed, a reuse refused.
+    --    A single movement stores its key as given, a batch's transfers as key#0, key#1, ...: one key space.
+    SELECT jsonb_agg(to_jsonb(t)) INTO stored FROM wallet_transaction t
+        WHERE t.initiator_id = initiator
+            AND t.idempotency_key = CASE WHEN is_batch THEN request_key || '#0' ELSE request_key END;
+    IF stored IS NULL THEN
+        IF EXISTS (SELECT 1 FROM wallet_transaction t WHERE t.initiator_id = initiator
+                AND t.idempotency_key = CASE WHEN is_batch THEN request_key ELSE request_key || '#0' END) THEN
+            RETURN jsonb_build_object('error', 'IDEMPOTENCY_KEY_REUSED');
+        END IF;
+    ELSE
+        IF stored->0->>'request_fingerprint' <> fingerprint THEN
+            RETURN jsonb_build_object('error', 'IDEMPOTENCY_KEY_REUSED');
+        END IF;
+        IF is_batch THEN
+            SELECT jsonb_agg(to_jsonb(t) ORDER BY t.id), count(*) INTO stored, stored_count FROM wallet_transaction t
+                WHERE t.initiator_id = initiator AND t.request_fingerprint = fingerprint AND t.idempotency_key = ANY(
+                    ARRAY(SELECT request_key || '#' || n FROM generate_series(0, transfer_count - 1) AS n));
+            IF stored_count <> transfer_count THEN
+                RETURN jsonb_build_object('error', 'IDEMPOTENCY_KEY_REUSED');
+            END IF;
+        END IF;
+        RETURN jsonb_build_object('replayed', true, 'transactions', stored, 'session', session,
+            'wallet', (SELECT to_jsonb(w) FROM wallet_wallet w WHERE w.id = initiator_wallet));
+    END IF;
+
+    -- 4. Refusals, in order, each transfer seeing the ones before it as moved. A hold's resolution is refused
+    --    outright (nothing is recorded) once it was resolved, or expired unless this is the expiry's release.
+    FOR i IN 1 .. transfer_count LOOP
+        item := transfers->(i - 1);
+        refusal := t_refusal[i];
+        IF t_hold[i] IS NOT NULL THEN
+            SELECT * INTO hold_row FROM wallet_transaction WHERE id = t_hold[i];
+            SELECT EXISTS (SELECT 1 FROM wallet_transaction WHERE original_id = t_hold[i]
+                AND kind IN ('HOLD_CAPTURE', 'HOLD_RELEASE') AND status = 'SUCCESS') INTO resolved;
+            IF resolved THEN
+                RETURN jsonb_build_object('error', 'HOLD_ALREADY_RESOLVED');
+            END IF;
+            IF moment >= hold_row.expires_at AND NOT coalesce((item->>'expired_release')::boolean, false) THEN
+                RETURN jsonb_build_object('error', 'HOLD_EXPIRED');
+            END IF;
+            CONTINUE;
+        END IF;
+        p := array_position(w_id, t_debit[i]);
+        q := array_position(w_id, t_credit[i]);
+        IF refusal IS NULL AND w_currency[p] <> w_currency[q] THEN
+            refusal := 'CURRENCY_MISMATCH';
+        END IF;
+        -- Every reversal of one transaction debits the same wallet, whose lock this holds.
+        IF refusal IS NULL AND t_original[i] IS NOT NULL AND (
+            SELECT coalesce(sum(amount), 0) FROM wallet_transaction
+            WHERE original_id = t_original[i] AND kind = 'REVERSAL' AND status = 'SUCCESS'
+        ) + t_amount[i] > (SELECT amount FROM wallet_transaction WHERE id = t_original[i]) THEN
+            refusal := 'REVERSAL_EXCEEDS_ORIGINAL';
+        END IF;
+        IF refusal IS NULL AND w_kind[p] = 'CUSTOMER' THEN
+            IF w_held[p] <> 0 AND NOT w_reserved_known[p] THEN
+                w_reserved_known[p] := true;
+                -- Available: the balance minus what active holds reserve (an expired hold reserves nothing).
+                w_available[p] := w_available[p] - w_held[p] + (
+                    SELECT coalesce(sum(h.amount), 0) FROM wallet_transaction h
+                    WHERE h.kind = 'HOLD' AND h.status = 'PENDING' AND h.sender_wallet_id = t_debit[i]
+                        AND h.expires_at <= moment
+                        AND NOT EXISTS (SELECT 1 FROM wallet_transaction r WHERE r.original_id = h.id
+                            AND r.kind IN ('HOLD_CAPTURE', 'HOLD_RELEASE') AND r.status = 'SUCCESS'));
+            END IF;
+            IF w_available[p] < t_amount[i] THEN
+                refusal := 'INSUFFICIENT_FUNDS';
+            END IF;
+        END IF;
+        IF refusal IS NULL AND (item->>'outgoing')::boolean AND w_spent[p] + t_amount[i] > w_limit[p] THEN
+            refusal := 'DAILY_LIMIT_EXCEEDED';
+        END IF;
+        IF refusal IS NULL THEN
+            w_available[p] := w_available[p] - t_amount[i];
+            IF (item->>'outgoing')::boolean THEN
+                w_spent[p] := w_spent[p] + t_amount[i];
+            END IF;
+        END IF;
+        t_refusal[i] := refusal;
+    END LOOP;
+    IF is_linked AND EXISTS (SELECT 1 FROM unnest(t_refusal) AS r WHERE r IS NOT NULL) THEN
+        FOR i IN 1 .. transfer_count LOOP
+            t_refusal[i] := coalesce(t_refusal[i], 'LINKED_TRANSFER_FAILED');
+        END LOOP;
+    END IF;
+
+    -- 5. Write: per transfer its row, its legs as entries sealed into their chains, its history rows, its event.
+    FOR i IN 1 .. transfer_count LOOP
+        item := transfers->(i - 1);
+        p := array_position(w_id, t_debit[i]);
+        t_status[i] := CASE WHEN t_refusal[i] IS NOT NULL THEN 'FAILED'
+                            WHEN (item->>'pending')::boolean THEN 'PENDING' ELSE 'SUCCESS' END;
+        t_key[i] := CASE WHEN is_batch THEN request_key || '#' || (i - 1) ELSE request_key END;
+        expires := CASE WHEN t_status[i] = 'PENDING' THEN (item->>'expires_at')::timestamptz END;
+        INSERT INTO wallet_transaction (kind, status, amount, currency, initiator_id, sender_wallet_id,
+                receiver_wallet_id, expires_at, original_id, idempotency_key, request_fingerprint, failure_code,
+                note, created_at)
+            VALUES (t_kind[i], t_status[i], t_amount[i], w_currency[p], initiator, t_debit[i],
+                CASE WHEN t_kind[i] = 'HOLD_RELEASE' THEN t_debit[i] ELSE t_credit[i] END, expires, t_original[i],
+                t_key[i], fingerprint, coalesce(t_refusal[i], ''), coalesce(item->>'note', ''), moment)
+            RETURNING id INTO new_id;
+        t_id[i] := new_id;
+
+        legs := '[]';
+        IF t_refusal[i] IS NULL THEN
+            IF t_hold[i] IS NOT NULL THEN
+                IF holds_account IS NULL THEN
+                    holds_account := wallet_system_account('HOLDS', 0, default_currency);
+                END IF;
+                legs := jsonb_build_array(
+                    jsonb_build_array(t_debit[i], t_hold_amount[i], true),
+                    jsonb_build_array(holds_account, -t_hold_amount[i], true));
+                IF t_kind[i] = 'HOLD_CAPTURE' THEN
+                    legs := legs || jsonb_build_array(
+                        jsonb_build_array(t_debit[i], -t_amount[i], false),
+                        jsonb_build_array(t_credit[i], t_amount[i], false));
+                END IF;
+            ELSIF (item->>'pending')::boolean THEN
+                IF holds_account IS NULL THEN
+                    holds_account := wallet_system_account('HOLDS', 0, default_currency);
+                END IF;
+                legs := jsonb_build_array(
+                    jsonb_build_array(t_debit[i], -t_amount[i], true),
+                    jsonb_build_array(holds_account, t_amount[i], true));
+            ELSE
+                legs := jsonb_build_array(
+                    jsonb_build_array(t_debit[i], -t_amount[i], false),
+                    jsonb_build_array(t_credit[i], t_amount[i], false));
+            END IF;
+        END IF;
+
+        entries := '[]';
+        parties := ARRAY[initiator_wallet];
+        IF t_refusal[i] IS NULL AND (item->>'pending')::boolean THEN
+            parties := parties || t_credit[i];  -- the hold's receiver sees it while it is pending
+        END IF;
+        FOR leg IN SELECT value FROM jsonb_array_elements(legs) LOOP
+            leg_wallet := (leg->>0)::bigint;
+            leg_delta := (leg->>1)::bigint;
+            leg_pending := (leg->>2)::boolean;
+            q := array_position(w_id, leg_wallet);
+            IF q IS NULL THEN
+                -- The holds account: not locked (it would serialise every hold), read for its balance only.
+                SELECT array_append(w_id, id), array_append(w_kind, kind), array_append(w_currency, currency),
+                       array_append(w_balance, balance), array_append(w_held, held), array_append(w_spent, 0::bigint),
+                       array_append(w_limit, daily_transfer_limit), array_append(w_head, last_entry_hash),
+                       array_append(w_available, balance), array_append(w_changed, false)
+                    INTO w_id, w_kind, w_currency, w_balance, w_held, w_spent, w_limit, w_head, w_available, w_changed
+                    FROM wallet_wallet WHERE id = leg_wallet;
+                q := cardinality(w_id);
+            END IF;
+            IF NOT leg_pending THEN
+                w_balance[q] := w_balance[q] + leg_delta;
+                w_changed[q] := true;
+            ELSIF w_kind[q] = 'CUSTOMER' THEN
+                w_held[q] := w_held[q] - leg_delta;
+                w_changed[q] := true;
+            END IF;
+            -- The holds account's entries join the chain of the transaction's sender, whose row is locked.
+            chain_position := CASE WHEN w_kind[q] = 'HOLDS' THEN p ELSE q END;
+            previous := w_head[chain_position];
+            INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, delta, pending, balance_after, created_at,
+                    previous_hash, entry_hash)
+                VALUES (new_id, leg_wallet, leg_delta, leg_pending, w_balance[q], moment, previous,
+                    wallet_entry_hash(inner_key, outer_key, previous, leg_wallet, new_id, leg_delta, leg_pending,
+                        w_balance[q], moment))
+                RETURNING entry_hash INTO digest;
+            w_head[chain_position] := digest;
+            w_changed[chain_position] := true;
+            IF w_kind[q] = 'CUSTOMER' THEN
+                parties := parties || leg_wallet;
+            END IF;
+            entries := entries || jsonb_build_object('wallet_id', leg_wallet,
+                'delta', wallet_money_text(leg_delta, places), 'pending', leg_pending,
+                'balance_after', wallet_money_text(w_balance[q], places));
+        END LOOP;
+        IF t_refusal[i] IS NULL AND (item->>'outgoing')::boolean THEN
+            w_changed[p] := true;  -- its daily-limit counter (w_spent) moved in step 4
+        END IF;
+
+        INSERT INTO wallet_transactionparty (transaction_id, wallet_id)
+            SELECT new_id, x FROM (SELECT DISTINCT x FROM unnest(parties) AS x) AS d ORDER BY x;
+        INSERT INTO wallet_outboxevent (event_id, event_type, transaction_id, payload, created_at)
+            VALUES (gen_random_uuid(),
+                CASE t_status[i] WHEN 'SUCCESS' THEN 'transaction.succeeded' WHEN 'FAILED' THEN 'transaction.failed'
+                    ELSE 'transaction.pending' END,
+                new_id,
+                jsonb_build_object('schema_version', 1, 'transaction_id', new_id, 'kind', t_kind[i],
+                    'status', t_status[i], 'failure_code', t_refusal[i],
+                    'amount', wallet_money_text(t_amount[i], places), 'currency', w_currency[p],
+                    'initiator_id', initiator, 'sender_wallet_id', t_debit[i],
+                    'receiver_wallet_id', CASE WHEN t_kind[i] = 'HOLD_RELEASE' THEN t_debit[i] ELSE t_credit[i] END,
+                    'original_transaction_id', t_original[i],
+                    'expires_at', CASE WHEN expires IS NOT NULL THEN item->>'expires_at_text' END,
+                    'entries', entries, 'created_at', request->>'now_text'),
+                moment);
+    END LOOP;
+
+    -- 6. The wallets' cached balances, held amounts, daily counters and chain heads, one statement.
+    UPDATE wallet_wallet w SET balance = v.balance, held = v.held, last_entry_hash = v.head,
+            spent_today = CASE WHEN v.spent <> 0 OR w.spent_on = today THEN v.spent ELSE w.spent_today END,
+            spent_on = CASE WHEN v.spent <> 0 OR w.spent_on = today THEN today ELSE w.spent_on END
+        FROM unnest(w_id, w_balance, w_held, w_head, w_spent, w_changed) AS v(id, balance, held, head, spent, changed)
+        WHERE w.id = v.id AND v.changed;
+
+    RETURN jsonb_build_object(
+        'replayed', false,
+        'session', session,
+        'transactions', (SELECT jsonb_agg(to_jsonb(t) ORDER BY t.id) FROM wallet_transaction t WHERE t.id = ANY(t_id)),
+        'wallet', (SELECT to_jsonb(w) FROM wallet_wallet w WHERE w.id = initiator_wallet),
+        'events', CASE WHEN (request->>'return_events')::boolean THEN (
+            SELECT jsonb_agg(to_jsonb(e) ORDER BY e.id) FROM wallet_outboxevent e WHERE e.transaction_id = ANY(t_id))
+        END);
+END;
+$$;
+"""
+
+REVERSE = """
+DROP FUNCTION IF EXISTS wallet_post(jsonb, bytea, bytea);
+DROP FUNCTION IF EXISTS wallet_system_account(text, integer, text);
+DROP FUNCTION IF EXISTS wallet_entry_hash(bytea, bytea, text, bigint, bigint, bigint, boolean, bigint, timestamptz);
+DROP FUNCTION IF EXISTS wallet_money_text(bigint, integer);
+"""
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("wallet", "0011_ledger_hash_chain"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="wallet",
+            name="shard",
+            field=models.PositiveSmallIntegerField(db_default=0, default=0, editable=False),
+        ),
+        migrations.RemoveConstraint(model_name="wallet", name="one_system_wallet_per_kind"),
+        migrations.AddConstraint(
+            model_name="wallet",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", True)),
+                fields=("kind", "shard"),
+                name="one_system_wallet_per_kind_and_shard",
+            ),
+        ),
+        migrations.RunSQL(ENGINE, REVERSE),
+    ]

@@ -1,0 +1,290 @@
+"""The posting engine: the one place money moves. Every use case builds `Transfer`s and calls `post()`.
+
+Modelled on TigerBeetle's single `create_transfers`: a request is a list of transfers under one idempotency key of
+one initiator, a single movement is a request of one, and a hold's pending, post and void are flags of a transfer,
+not separate code paths. `post()` makes one database round trip: the PL/pgSQL function `wallet_post` (migration
+0012) resolves receivers, locks the wallets in ascending id order, replays or refuses a used key, evaluates the
+refusals, and writes the transactions, entries (sealed into the hash chain), history rows, outbox events and cached
+balances in one statement. Deadlocks and serialization failures are retried; a lock or statement that runs out of
+time is `WalletBusy` (nothing was committed).
+"""
+
+import hashlib
+import json
+import uuid
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+
+from django.conf import settings
+from django.db import connection
+from django.db import transaction as db_transaction
+from django.utils import timezone
+
+from wallet import ledger_chain, metrics
+from wallet.errors import FAILURE_MESSAGES, ErrorCode, WalletError
+from wallet.events.local import dispatch_after_commit
+from wallet.models import OutboxEvent, Transaction, User, Wallet
+from wallet.money import from_minor_units, to_minor_units
+from wallet.services.retries import retrying_conflicts
+
+# FUNDING and PAYOUTS are split into this many rows, picked by the customer wallet's id, so that top-ups and
+# withdrawals of different wallets lock different rows. Their sum is the account's balance.
+SYSTEM_ACCOUNT_SHARDS = 16
+# Errors the engine answers instead of posting (nothing is recorded); a refusal is a FAILED transaction instead.
+ENGINE_ERRORS = {
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: "This idempotency key was already used for a different request; use a new key.",
+    ErrorCode.HOLD_ALREADY_RESOLVED: "This hold was already captured or voided.",
+    ErrorCode.HOLD_EXPIRED: "This hold has expired; its money was released.",
+}
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One transfer of a request. The debit and the credit are a wallet id, a system account (`*_system`), or for
+    the credit a receiver named by lower-cased username or by mobile number (resolved under the request)."""
+
+    kind: str
+    amount: Decimal
+    debit: int | None = None
+    debit_system: str | None = None
+    credit: int | None = None
+    credit_system: str | None = None
+    credit_username: str | None = None
+    credit_mobile: str | None = None
+    # A hold: reserve the amount (the ledger's pending layer) for `timeout` seconds, or until a post or void of it.
+    pending: bool = False
+    timeout: int | None = None
+    # Settle part or all of a hold (the rest is released), or release it; `expired_release` is the expiry's.
+    post_pending: int | None = None
+    void_pending: int | None = None
+    expired_release: bool = False
+    # The transaction a reversal returns money of.
+    original: int | None = None
+    note: str = ""
+
+    def as_json(self, now: datetime) -> dict:
+        fields = {name: value for name, value in asdict(self).items() if value not in (None, False, "")}
+        fields["amount"] = to_minor_units(self.amount)
+        fields["outgoing"] = self.kind in Transaction.OUTGOING_KINDS  # counts toward the daily limit
+        fields["pending"] = self.pending
+        if self.timeout is not None:
+            fields["expires_at"] = fields["expires_at_text"] = (now + timedelta(seconds=self.timeout)).isoformat()
+        return fields
+
+
+@dataclass(frozen=True)
+class Posted:
+    transactions: list[Transaction]  # in the request's order
+    wallet: Wallet  # the initiator's, as it stands after the request
+    replayed: bool
+    events: list[OutboxEvent] = field(default_factory=list)
+
+
+def fingerprint(*parts) -> str:
+    """A digest of a request's parameters: the same key with other parameters is refused."""
+    return hashlib.sha256(json.dumps(list(parts), separators=(",", ":")).encode()).hexdigest()
+
+
+def failure_error(txn: Transaction) -> WalletError | None:
+    """The error a FAILED transaction stands for; rebuilt identically on every replay."""
+    if txn.status != Transaction.Status.FAILED:
+        return None
+    code = ErrorCode(txn.failure_code)
+    field_name = None
+    if code in (ErrorCode.INSUFFICIENT_FUNDS, ErrorCode.DAILY_LIMIT_EXCEEDED, ErrorCode.REVERSAL_EXCEEDS_ORIGINAL):
+        field_name = "amount"
+    elif code in (ErrorCode.RECEIVER_NOT_FOUND, ErrorCode.SELF_TRANSFER, ErrorCode.CURRENCY_MISMATCH):
+        field_name = {
+            Transaction.Kind.PAY_BY_MOBILE: "mobile_number",
+            Transaction.Kind.TRANSFER: "receiver_username",
+        }.get(txn.kind)
+    return WalletError(code, FAILURE_MESSAGES[code], field=field_name)
+
+
+def post(
+    *,
+    initiator: User,
+    idempotency_key: str,
+    request_fingerprint: str,
+    transfers: list[Transfer],
+    linked: bool = False,
+    batch: bool = False,
+) -> Posted:
+    """Posts the transfers as one request of `initiator` under `idempotency_key`: all of them, or, replayed, what
+    that key stored. With `linked`, one refused transfer fails all (LINKED_TRANSFER_FAILED). `batch` stores the
+    transfers' keys as key#0, key#1, ...; a key used by a single movement and by a batch is one key, reused."""
+    now = timezone.now()
+    request = {
+        "initiator": initiator.pk,
+        "initiator_wallet": initiator.wallet.pk,
+        "key": idempotency_key,
+        "fingerprint": request_fingerprint,
+        "batch": batch,
+        "linked": linked,
+        "now": now.isoformat(),
+        "now_text": now.isoformat(),
+        "today": timezone.localdate(now).isoformat(),
+        "places": settings.WALLET_CURRENCY_DECIMALS,
+        "shards": SYSTEM_ACCOUNT_SHARDS,
+        "currency": settings.WALLET_CURRENCY,
+        "return_events": settings.EVENTS_IN_PROCESS,
+        "transfers": [transfer.as_json(now) for transfer in transfers],
+    }
+    answer = retrying_conflicts(lambda: _call(request))
+    if "error" in answer:
+        code = ErrorCode(answer["error"])
+        raise WalletError(code, ENGINE_ERRORS[code], field="idempotency_key" if code in _KEY_ERRORS else None)
+    metrics.LOCK_WAIT.observe(answer["session"]["lock_wait"])
+    posted = Posted(
+        transactions=[_transaction(row) for row in answer["transactions"]],
+        wallet=_wallet(answer["wallet"], user=initiator),
+        replayed=answer["replayed"],
+        events=[_event(row) for row in answer.get("events") or ()],
+    )
+    if not posted.replayed:
+        metrics.count_after_commit(posted.transactions)
+        dispatch_after_commit(posted.events)
+    return posted
+
+
+_KEY_ERRORS = {ErrorCode.IDEMPOTENCY_KEY_REUSED}
+
+# One round trip: the transaction-local bounds, then the call, in one implicit transaction (a multi-statement
+# query); inside an outer transaction they last until it ends. While it waits for locks the server checks every
+# CLIENT_CHECK_MS that its client is still there, and abandons the movement of a client that went away.
+_CALL = (
+    "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true),"
+    " set_config('client_connection_check_interval', %s, true);"
+    " SELECT wallet_post(%s::jsonb, %s, %s)"
+)
+CLIENT_CHECK_MS = 250
+
+
+def _call(request: dict) -> dict:
+    inner, outer = _hmac_pads(ledger_chain.hash_key())
+    params = [
+        str(int(settings.WALLET_LOCK_TIMEOUT_MS)),
+        str(int(settings.WALLET_STATEMENT_TIMEOUT_MS)),
+        str(CLIENT_CHECK_MS),
+        json.dumps(request),
+        inner,
+        outer,
+    ]
+    # Inside an outer transaction, a savepoint: a failure (a lock timeout) leaves the outer transaction usable.
+    with db_transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
+        cursor.execute(_CALL, params)
+        return json.loads(cursor.fetchone()[0])  # Django leaves jsonb undecoded
+
+
+@cache
+def _hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """HMAC's inner and outer keys (RFC 2104) for the chain's key: the database computes the digest from them."""
+    block = hashlib.sha256().block_size
+    key = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _transaction(row: dict) -> Transaction:
+    return Transaction.from_db(
+        connection.alias,
+        _TRANSACTION_FIELDS,
+        [
+            row["id"],
+            row["kind"],
+            row["status"],
+            from_minor_units(row["amount"]),
+            row["currency"],
+            row["initiator_id"],
+            row["sender_wallet_id"],
+            row["receiver_wallet_id"],
+            _moment(row["expires_at"]),
+            row["original_id"],
+            row["idempotency_key"],
+            row["request_fingerprint"],
+            row["failure_code"],
+            row["note"],
+            _moment(row["created_at"]),
+        ],
+    )
+
+
+_TRANSACTION_FIELDS = [
+    "id",
+    "kind",
+    "status",
+    "amount",
+    "currency",
+    "initiator_id",
+    "sender_wallet_id",
+    "receiver_wallet_id",
+    "expires_at",
+    "original_id",
+    "idempotency_key",
+    "request_fingerprint",
+    "failure_code",
+    "note",
+    "created_at",
+]
+
+
+def _wallet(row: dict, *, user: User) -> Wallet:
+    wallet = Wallet.from_db(
+        connection.alias,
+        _WALLET_FIELDS,
+        [
+            row["id"],
+            row["user_id"],
+            row["kind"],
+            row["currency"],
+            from_minor_units(row["balance"]),
+            from_minor_units(row["daily_transfer_limit"]),
+            from_minor_units(row["held"]),
+            from_minor_units(row["spent_today"]),
+            date.fromisoformat(row["spent_on"]) if row["spent_on"] else None,
+            _moment(row["created_at"]),
+            row["last_entry_hash"],
+            row["shard"],
+        ],
+    )
+    wallet.user = user
+    user.wallet = wallet
+    return wallet
+
+
+_WALLET_FIELDS = [
+    "id",
+    "user_id",
+    "kind",
+    "currency",
+    "balance",
+    "daily_transfer_limit",
+    "held",
+    "spent_today",
+    "spent_on",
+    "created_at",
+    "last_entry_hash",
+    "shard",
+]
+
+
+def _event(row: dict) -> OutboxEvent:
+    return OutboxEvent.from_db(
+        connection.alias,
+        ["id", "event_id", "event_type", "transaction_id", "payload", "created_at", "published_at"],
+        [
+            row["id"],
+            uuid.UUID(row["event_id"]),
+            row["event_type"],
+            row["transaction_id"],
+            row["payload"],
+            _moment(row["created_at"]),
+            None,
+        ],
+    )
