@@ -2,7 +2,9 @@
 
 from datetime import datetime, time
 from decimal import Decimal
+from functools import cache
 
+from django.db import connection
 from django.db.models import F, Prefetch, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -198,6 +200,41 @@ def viewer_entries_of(*, transaction: Transaction, user: User) -> list[LedgerEnt
     if prefetched is not None:
         return prefetched
     return list(LedgerEntry.objects.filter(transaction=transaction, wallet__user=user).order_by("id"))
+
+
+def user_by_natural_key(username: str) -> User | None:
+    """The user named by an access token, with their wallet: one query, with SQL built once, not per request (the
+    ORM's query compilation was a third of an authenticated request's CPU). The token machinery checks is_active."""
+    sql, user_fields, wallet_fields = _user_with_wallet_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [username.lower()])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user = _from_row(User, user_fields, row[: len(user_fields)])
+    if row[len(user_fields)] is not None:  # a staff account may have no wallet
+        user.wallet = _from_row(Wallet, wallet_fields, row[len(user_fields) :])
+        user.wallet.user = user
+    return user
+
+
+@cache
+def _user_with_wallet_sql() -> tuple[str, list, list]:
+    user_fields, wallet_fields = list(User._meta.concrete_fields), list(Wallet._meta.concrete_fields)
+    columns = [f'u."{field.column}"' for field in user_fields] + [f'w."{field.column}"' for field in wallet_fields]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {User._meta.db_table} u"
+        f" LEFT JOIN {Wallet._meta.db_table} w ON w.user_id = u.id WHERE lower(u.username) = %s"
+    )
+    return sql, user_fields, wallet_fields
+
+
+def _from_row(model, fields, values):
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return model.from_db(connection.alias, [field.attname for field in fields], values)
 
 
 def active_user_by_username(username: str) -> User | None:

@@ -100,11 +100,14 @@ TEMPLATES = [
 # DATABASE_URL names the PostgreSQL server; without it, the embedded server that ./scripts/run starts
 # (scripts/harness.py), reached through its socket in .pgdata/.
 EMBEDDED_DATABASE_URL = f"postgres://postgres@{quote(str(BASE_DIR / '.pgdata'), safe='')}/wallet"
+# No health check (a SELECT 1 round trip) before each request: a connection the server dropped fails that one
+# request with the retryable SERVICE_UNAVAILABLE and is replaced; DATABASE_HEALTH_CHECKS=true turns the check on.
+DATABASE_HEALTH_CHECKS = env_bool("DATABASE_HEALTH_CHECKS", False)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or EMBEDDED_DATABASE_URL,
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        conn_health_checks=DATABASE_HEALTH_CHECKS,
     )
 }
 # An unreachable server fails the request (SERVICE_UNAVAILABLE) in seconds instead of a TCP timeout's minutes.
@@ -120,7 +123,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(
         os.environ["DATABASE_REPLICA_URL"],
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        conn_health_checks=DATABASE_HEALTH_CHECKS,
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["server.db_routers.HistoryReplicaRouter"]
@@ -245,6 +248,8 @@ GRAPHQL_JWT = {
     "JWT_REUSE_REFRESH_TOKENS": False,
     "JWT_AUTH_HEADER_PREFIX": "Bearer",
     "JWT_ALLOW_ARGUMENT": False,
+    # The user (with wallet) of a token in one query whose SQL is built once.
+    "JWT_GET_USER_BY_NATURAL_KEY_HANDLER": "wallet.selectors.user_by_natural_key",
 }
 
 # LOG_FORMAT=json (production's default): one JSON object per line, each with the request's id.

@@ -42,55 +42,52 @@ def movement(*, initiator: User, idempotency_key: str, request_fingerprint: str,
 
 def money_add(*, user: User, amount: Decimal, idempotency_key: str) -> MovementResult:
     """Tops up the user's wallet from the funding account."""
-    amount = clean_amount(amount)
-    kind = Transaction.Kind.ADD_MONEY
-    return movement(
-        initiator=user,
-        idempotency_key=clean_idempotency_key(idempotency_key),
-        request_fingerprint=fingerprint(kind, to_minor_units(amount)),
-        transfer=Transfer(kind=kind, amount=amount, debit_system=Wallet.Kind.FUNDING, credit=user.wallet.pk),
-    )
+    sides = {"debit_system": Wallet.Kind.FUNDING, "credit": user.wallet.pk}
+    return _against_system_account(Transaction.Kind.ADD_MONEY, user, amount, idempotency_key, **sides)
 
 
 def withdrawal_create(*, user: User, amount: Decimal, idempotency_key: str) -> MovementResult:
     """Moves money out of the user's wallet to the payouts account."""
-    amount = clean_amount(amount)
-    kind = Transaction.Kind.WITHDRAWAL
-    return movement(
-        initiator=user,
-        idempotency_key=clean_idempotency_key(idempotency_key),
-        request_fingerprint=fingerprint(kind, to_minor_units(amount)),
-        transfer=Transfer(kind=kind, amount=amount, debit=user.wallet.pk, credit_system=Wallet.Kind.PAYOUTS),
-    )
+    sides = {"debit": user.wallet.pk, "credit_system": Wallet.Kind.PAYOUTS}
+    return _against_system_account(Transaction.Kind.WITHDRAWAL, user, amount, idempotency_key, **sides)
 
 
 def transfer_create(
     *, sender: User, receiver_username: str, amount: Decimal, idempotency_key: str, note: str | None = None
 ) -> MovementResult:
     """Sends money to another user's wallet, named by username."""
-    amount, key, note = clean_amount(amount), clean_idempotency_key(idempotency_key), clean_note(note)
-    reference = clean_username_reference(receiver_username).lower()
-    kind = Transaction.Kind.TRANSFER
-    return movement(
-        initiator=sender,
-        idempotency_key=key,
-        request_fingerprint=fingerprint(kind, to_minor_units(amount), reference, note),
-        transfer=Transfer(kind=kind, amount=amount, debit=sender.wallet.pk, credit_username=reference, note=note),
-    )
+    receiver = {"credit_username": lambda: clean_username_reference(receiver_username).lower()}
+    return _to_user(Transaction.Kind.TRANSFER, sender, amount, idempotency_key, note, **receiver)
 
 
 def mobile_payment_create(
     *, sender: User, mobile_number: str, amount: Decimal, idempotency_key: str, note: str | None = None
 ) -> MovementResult:
     """Sends money to the wallet of the registered user with this mobile number."""
+    receiver = {"credit_mobile": lambda: normalize_mobile_number(mobile_number)}
+    return _to_user(Transaction.Kind.PAY_BY_MOBILE, sender, amount, idempotency_key, note, **receiver)
+
+
+def _against_system_account(kind: str, user: User, amount: Decimal, idempotency_key: str, **sides) -> MovementResult:
+    amount = clean_amount(amount)
+    return movement(
+        initiator=user,
+        idempotency_key=clean_idempotency_key(idempotency_key),
+        request_fingerprint=fingerprint(kind, to_minor_units(amount)),
+        transfer=Transfer(kind=kind, amount=amount, **sides),
+    )
+
+
+def _to_user(kind: str, sender: User, amount: Decimal, idempotency_key: str, note: str | None, **receiver):
+    """A payment to the user named by `receiver` (credit_username or credit_mobile: its cleaner, run last)."""
     amount, key, note = clean_amount(amount), clean_idempotency_key(idempotency_key), clean_note(note)
-    reference = normalize_mobile_number(mobile_number)
-    kind = Transaction.Kind.PAY_BY_MOBILE
+    ((side, clean),) = receiver.items()
+    reference = clean()
     return movement(
         initiator=sender,
         idempotency_key=key,
         request_fingerprint=fingerprint(kind, to_minor_units(amount), reference, note),
-        transfer=Transfer(kind=kind, amount=amount, debit=sender.wallet.pk, credit_mobile=reference, note=note),
+        transfer=Transfer(kind=kind, amount=amount, debit=sender.wallet.pk, note=note, **{side: reference}),
     )
 
 

@@ -13,19 +13,20 @@ import hashlib
 import json
 import uuid
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from wallet import ledger_chain, metrics
 from wallet.errors import FAILURE_MESSAGES, ErrorCode, WalletError
 from wallet.events.local import dispatch_after_commit
+from wallet.fields import MoneyField
 from wallet.models import OutboxEvent, Transaction, User, Wallet
 from wallet.money import from_minor_units, to_minor_units
 from wallet.services.retries import retrying_conflicts
@@ -66,11 +67,12 @@ class Transfer:
     note: str = ""
 
     def as_json(self, now: datetime) -> dict:
-        fields = {name: value for name, value in asdict(self).items() if value not in (None, False, "")}
+        fields = {name: value for name, value in vars(self).items() if value not in (None, False, "")}
         fields["amount"] = to_minor_units(self.amount)
         fields["outgoing"] = self.kind in Transaction.OUTGOING_KINDS  # counts toward the daily limit
         fields["pending"] = self.pending
         if self.timeout is not None:
+            del fields["timeout"]
             fields["expires_at"] = fields["expires_at_text"] = (now + timedelta(seconds=self.timeout)).isoformat()
         return fields
 
@@ -138,11 +140,13 @@ def post(
         code = ErrorCode(answer["error"])
         raise WalletError(code, ENGINE_ERRORS[code], field="idempotency_key" if code in _KEY_ERRORS else None)
     metrics.LOCK_WAIT.observe(answer["session"]["lock_wait"])
+    wallet = _instance(Wallet, answer["wallet"])
+    wallet.user, initiator.wallet = initiator, wallet
     posted = Posted(
-        transactions=[_transaction(row) for row in answer["transactions"]],
-        wallet=_wallet(answer["wallet"], user=initiator),
+        transactions=[_instance(Transaction, row) for row in answer["transactions"]],
+        wallet=wallet,
         replayed=answer["replayed"],
-        events=[_event(row) for row in answer.get("events") or ()],
+        events=[_instance(OutboxEvent, row) for row in answer.get("events") or ()],
     )
     if not posted.replayed:
         metrics.count_after_commit(posted.transactions)
@@ -187,104 +191,30 @@ def _hmac_pads(key: bytes) -> tuple[bytes, bytes]:
     return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
 
 
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+def _instance(model, row: dict):
+    """A model instance from a row the database returned as JSON (to_jsonb): no query, no ORM compilation."""
+    fields, converters = _columns(model)
+    values = [None if row[column] is None else convert(row[column]) for column, convert in converters]
+    return model.from_db(connection.alias, fields, values)
 
 
-def _transaction(row: dict) -> Transaction:
-    return Transaction.from_db(
-        connection.alias,
-        _TRANSACTION_FIELDS,
-        [
-            row["id"],
-            row["kind"],
-            row["status"],
-            from_minor_units(row["amount"]),
-            row["currency"],
-            row["initiator_id"],
-            row["sender_wallet_id"],
-            row["receiver_wallet_id"],
-            _moment(row["expires_at"]),
-            row["original_id"],
-            row["idempotency_key"],
-            row["request_fingerprint"],
-            row["failure_code"],
-            row["note"],
-            _moment(row["created_at"]),
-        ],
-    )
+@cache
+def _columns(model) -> tuple[list[str], list]:
+    converters = []
+    for column in model._meta.concrete_fields:
+        if isinstance(column, MoneyField):
+            convert = from_minor_units
+        elif isinstance(column, models.DateTimeField):
+            convert = datetime.fromisoformat
+        elif isinstance(column, models.DateField):
+            convert = date.fromisoformat
+        elif isinstance(column, models.UUIDField):
+            convert = uuid.UUID
+        else:
+            convert = _same
+        converters.append((column.column, convert))
+    return [field.attname for field in model._meta.concrete_fields], converters
 
 
-_TRANSACTION_FIELDS = [
-    "id",
-    "kind",
-    "status",
-    "amount",
-    "currency",
-    "initiator_id",
-    "sender_wallet_id",
-    "receiver_wallet_id",
-    "expires_at",
-    "original_id",
-    "idempotency_key",
-    "request_fingerprint",
-    "failure_code",
-    "note",
-    "created_at",
-]
-
-
-def _wallet(row: dict, *, user: User) -> Wallet:
-    wallet = Wallet.from_db(
-        connection.alias,
-        _WALLET_FIELDS,
-        [
-            row["id"],
-            row["user_id"],
-            row["kind"],
-            row["currency"],
-            from_minor_units(row["balance"]),
-            from_minor_units(row["daily_transfer_limit"]),
-            from_minor_units(row["held"]),
-            from_minor_units(row["spent_today"]),
-            date.fromisoformat(row["spent_on"]) if row["spent_on"] else None,
-            _moment(row["created_at"]),
-            row["last_entry_hash"],
-            row["shard"],
-        ],
-    )
-    wallet.user = user
-    user.wallet = wallet
-    return wallet
-
-
-_WALLET_FIELDS = [
-    "id",
-    "user_id",
-    "kind",
-    "currency",
-    "balance",
-    "daily_transfer_limit",
-    "held",
-    "spent_today",
-    "spent_on",
-    "created_at",
-    "last_entry_hash",
-    "shard",
-]
-
-
-def _event(row: dict) -> OutboxEvent:
-    return OutboxEvent.from_db(
-        connection.alias,
-        ["id", "event_id", "event_type", "transaction_id", "payload", "created_at", "published_at"],
-        [
-            row["id"],
-            uuid.UUID(row["event_id"]),
-            row["event_type"],
-            row["transaction_id"],
-            row["payload"],
-            _moment(row["created_at"]),
-            None,
-        ],
-    )
+def _same(value):
+    return value
