@@ -11,13 +11,13 @@ def dispatch_after_commit(events: list[OutboxEvent]) -> None:
         return
 
     def dispatch():
-        from wallet.events.consumers import consume
+        from wallet.events.consumers import consume_batch
         from wallet.events.handlers import CONSUMERS
         from wallet.events.transports import message
 
-        for event in events:
-            for name, handler in CONSUMERS.items():
-                consume(consumer=name, event=message(event), handler=handler)
+        messages = [message(event) for event in events]
+        for name, handler in CONSUMERS.items():
+            consume_batch(consumer=name, events=messages, handler=handler)
 
     # robust: a failing consumer is logged, never turned into an error for a movement that committed.
     transaction.on_commit(dispatch, robust=True)

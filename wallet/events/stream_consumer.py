@@ -5,14 +5,14 @@ from collections.abc import Callable
 
 import redis
 
-from wallet.events.consumers import consume
+from wallet.events.consumers import consume_batch
 
 
 def consume_streams(
     *,
     url: str,
     group: str,
-    handler: Callable[[dict], None],
+    handler: Callable[[list[dict]], None],
     stream: str = "wallet-events",
     shards: int = 8,
     once: bool = False,
@@ -33,7 +33,7 @@ def consume_streams(
         if not batches and once:
             return handled
         for key, entries in batches or []:
-            for entry_id, fields in entries:
-                event = json.loads(fields[b"event"])
-                handled += consume(consumer=group, event=event, handler=handler)
-                client.xack(key, group, entry_id)
+            # One transaction per stream's batch, acknowledged once it committed.
+            events = [json.loads(fields[b"event"]) for _, fields in entries]
+            handled += consume_batch(consumer=group, events=events, handler=handler)
+            client.xack(key, group, *[entry_id for entry_id, _ in entries])
