@@ -7,6 +7,8 @@ Scenarios (--scenarios picks a subset; each load scenario runs at every --client
   add_money  top-ups of random users, against the spread transfer rate
   batch      transferBatch of 100 transfers, in transfers/s against pgbench's single-transfer limit
   reads      the viewer's wallet and first 50 transactions
+  mixed      reads as above while spread transfers run at 8 clients alongside (how bench/run measured reads
+             before the posting engine: its "today" for the reads target)
   pipeline   spread transfers at --pipeline-clients with Redis, the relay, the consumers and the Celery worker
              running, until every event is published and consumed and every requested receipt rendered
 The load is wrk with bench/load.lua (bench/wrk.py); pgbench runs bench/pgbench_transfer.sql on the same server.
@@ -35,7 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 PASSWORD = "bench-Passw0rd-2026"
 BATCH_SIZE = 100
-LOAD_SCENARIOS = ("spread", "hot", "add_money", "batch", "reads")
+LOAD_SCENARIOS = ("spread", "hot", "add_money", "batch", "reads", "mixed")
+BACKGROUND_TRANSFER_CLIENTS = 8  # the transfers that run alongside the mixed scenario's reads
+# Reads at 8 clients with 8 clients' transfers alongside, before the posting engine (bench/RESULTS.md at 4cdcb0c).
+READS_BEFORE_PER_SECOND = 90.3
 SCENARIOS = ("history", *LOAD_SCENARIOS, "pipeline")
 
 
@@ -377,12 +382,44 @@ class Load:
         return self.limits[kind][clients]
 
     def point(self, mode: str, clients: int) -> dict:
+        if mode == "mixed":
+            return self.mixed(clients)
         options = {"receiver": self.merchant if mode == "hot" else None, "batch_size": BATCH_SIZE}
         common = {"mode": mode, "connections": clients, "users_file": self.users_file, "workdir": self.workdir}
         self.seed += 2
         if self.args.warmup > 0:
             wrk.run(self.url, duration_s=self.args.warmup, seed=self.seed - 1, **common, **options)
         return wrk.run(self.url, duration_s=self.args.duration, groups=self.groups, seed=self.seed, **common, **options)
+
+    def mixed(self, clients: int) -> dict:
+        """Reads at `clients` while spread transfers run at 8 clients for a little longer, so that they overlap
+        the whole measured read run; the CPU counted is that of both loads together."""
+        import threading
+
+        self.seed += 2
+        common = {"users_file": self.users_file, "workdir": self.workdir}
+        margin = max(1, self.args.warmup)
+        background: dict = {}
+        transfers = threading.Thread(
+            target=lambda: background.update(
+                wrk.run(
+                    self.url, mode="spread", connections=BACKGROUND_TRANSFER_CLIENTS,
+                    duration_s=self.args.duration + 2 * margin, seed=self.seed - 1, **common,
+                )
+            )
+        )  # fmt: skip
+        transfers.start()
+        time.sleep(margin)
+        result = wrk.run(
+            self.url, mode="reads", connections=clients, duration_s=self.args.duration, groups=self.groups,
+            seed=self.seed, **common,
+        )  # fmt: skip
+        transfers.join()
+        result["mode"] = "mixed"
+        result["background_transfers"] = {
+            key: background.get(key) for key in ("per_second", "failed", "p50_ms", "p99_ms", "connections")
+        }
+        return result
 
     def measure(self, clients: list[int], modes: list[str]) -> dict:
         results: dict[str, list[dict]] = {mode: [] for mode in modes}
@@ -404,6 +441,8 @@ class Load:
                         else None
                     )
                     tail = f" = {result['percent_of_spread']}% of spread transfers"
+                elif mode == "mixed":
+                    tail = f" with {result['background_transfers']['per_second']}/s transfers alongside"
                 elif mode == "batch":
                     limit = self.limit("spread", concurrency)["per_second"]
                     result["batch_size"] = BATCH_SIZE
@@ -442,14 +481,20 @@ def targets(report: dict) -> dict:
     spread, hot = _at(scenarios.get("spread"), 8), _at(scenarios.get("hot"), 8)
     add_money, batch = _at(scenarios.get("add_money"), 8), _at(scenarios.get("batch"), 8)
     if spread:
-        found["spread_8_percent_of_limit_at_least_50"] = spread["percent_of_limit"] >= 50
+        found["spread_8_percent_of_limit_at_least_40"] = spread["percent_of_limit"] >= 40
         found["spread_8_p99_under_50_ms"] = spread["p99_ms"] is not None and spread["p99_ms"] < 50
+        cost = spread["cpu_ms_per_request"]
+        found["spread_8_web_cpu_ms_at_most_2_5"] = cost["web"] is not None and cost["web"] <= 2.5
+        found["spread_8_postgres_cpu_ms_at_most_1_5"] = cost["postgres"] is not None and cost["postgres"] <= 1.5
     if hot:
         found["hot_8_percent_of_limit_at_least_50"] = hot["percent_of_limit"] >= 50
     if add_money and add_money["percent_of_spread"] is not None:
         found["add_money_8_at_least_80_percent_of_spread"] = add_money["percent_of_spread"] >= 80
     if batch:
         found["batch_8_transfers_at_least_2x_limit"] = batch["times_limit"] >= 2
+    mixed = _at(scenarios.get("mixed"), 8)
+    if mixed:
+        found["mixed_reads_8_at_least_3x_before"] = mixed["per_second"] >= 3 * READS_BEFORE_PER_SECOND
     history = report.get("history") or []
     if len(history) >= 2:
         flat = {
@@ -479,6 +524,8 @@ def print_table(report: dict) -> None:
                     versus = f"pgbench {result['limit_per_second']}/s: {result['percent_of_limit']}%"
                 elif mode == "add_money":
                     versus = f"spread {result['spread_per_second']}/s: {result['percent_of_spread']}%"
+                elif mode == "mixed":
+                    versus = f"with {result['background_transfers']['per_second']}/s transfers alongside"
                 elif mode == "batch":
                     versus = (
                         f"{result['transfers_per_second']:.0f} tr/s; pgbench {result['limit_per_second']}/s: "
