@@ -4,7 +4,7 @@ from datetime import datetime, time
 from decimal import Decimal
 from functools import cache
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F, Prefetch, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -206,9 +206,16 @@ def user_by_natural_key(username: str) -> User | None:
     """The user named by an access token, with their wallet: one query, with SQL built once, not per request (the
     ORM's query compilation was a third of an authenticated request's CPU). The token machinery checks is_active."""
     sql, user_fields, wallet_fields = _user_with_wallet_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [username.lower()])
-        row = cursor.fetchone()
+    try:
+        row = _fetch_one(sql, [username.lower()])
+    except (InterfaceError, OperationalError):
+        if connection.in_atomic_block:
+            raise
+        # Usually the request's first query, on a connection kept from an earlier request that the server has
+        # since dropped (a restart, a terminated backend): reconnect once and read again, as a health check before
+        # every request would have, without its round trip on every request.
+        connection.close()
+        row = _fetch_one(sql, [username.lower()])
     if row is None:
         return None
     user = _from_row(User, user_fields, row[: len(user_fields)])
@@ -216,6 +223,12 @@ def user_by_natural_key(username: str) -> User | None:
         user.wallet = _from_row(Wallet, wallet_fields, row[len(user_fields) :])
         user.wallet.user = user
     return user
+
+
+def _fetch_one(sql: str, params: list):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 @cache

@@ -100,8 +100,9 @@ TEMPLATES = [
 # DATABASE_URL names the PostgreSQL server; without it, the embedded server that ./scripts/run starts
 # (scripts/harness.py), reached through its socket in .pgdata/.
 EMBEDDED_DATABASE_URL = f"postgres://postgres@{quote(str(BASE_DIR / '.pgdata'), safe='')}/wallet"
-# No health check (a SELECT 1 round trip) before each request: a connection the server dropped fails that one
-# request with the retryable SERVICE_UNAVAILABLE and is replaced; DATABASE_HEALTH_CHECKS=true turns the check on.
+# No health check (a SELECT 1 round trip) before each request: the token's user lookup, a request's first query,
+# reconnects once when the server has dropped a kept connection (wallet.selectors.user_by_natural_key); any other
+# query on it fails its request with the retryable SERVICE_UNAVAILABLE. DATABASE_HEALTH_CHECKS=true checks each time.
 DATABASE_HEALTH_CHECKS = env_bool("DATABASE_HEALTH_CHECKS", False)
 DATABASES = {
     "default": dj_database_url.parse(

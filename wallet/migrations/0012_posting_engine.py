@@ -110,20 +110,29 @@ DECLARE
     refusal text;
     resolved boolean;
     hold_row wallet_transaction%ROWTYPE;
-    legs jsonb;
-    leg jsonb;
-    leg_wallet bigint;
-    leg_delta bigint;
-    leg_pending boolean;
+    j integer;
+    leg_wallets bigint[];
+    leg_deltas bigint[];
+    leg_pendings boolean[];
+    t_receiver bigint[];
+    t_expires timestamptz[];
+    t_note text[];
+    t_currency text[];
+    e_txn bigint[];
+    e_wallet bigint[];
+    e_delta bigint[];
+    e_pending boolean[];
+    e_balance bigint[];
+    e_previous text[];
+    e_hash text[];
+    party_txns bigint[];
+    party_wallets bigint[];
+    ev_type text[];
+    ev_payload jsonb[];
     chain_position integer;
     entries jsonb;
     previous text;
     digest text;
-    entry_id bigint;
-    parties bigint[];
-    event_rows jsonb := '[]';
-    expires timestamptz;
-    new_id bigint;
 BEGIN
     -- 1. Resolve each transfer's wallets without locks (receivers by name, system shards, the hold it resolves).
     FOR i IN 1 .. transfer_count LOOP
@@ -272,61 +281,56 @@ BEGIN
         END LOOP;
     END IF;
 
-    -- 5. Write: per transfer its row, its legs as entries sealed into their chains, its history rows, its event.
+    -- 5. Each transfer's legs, applied to the wallets in memory and sealed into their chains (ids are taken from
+    --    the sequences first, so that every row of the request is written by one statement per table, below).
+    t_id := ARRAY(SELECT nextval(pg_get_serial_sequence('wallet_transaction', 'id'))
+        FROM generate_series(1, transfer_count));
     FOR i IN 1 .. transfer_count LOOP
         item := transfers->(i - 1);
         p := array_position(w_id, t_debit[i]);
         t_status[i] := CASE WHEN t_refusal[i] IS NOT NULL THEN 'FAILED'
                             WHEN (item->>'pending')::boolean THEN 'PENDING' ELSE 'SUCCESS' END;
         t_key[i] := CASE WHEN is_batch THEN request_key || '#' || (i - 1) ELSE request_key END;
-        expires := CASE WHEN t_status[i] = 'PENDING' THEN (item->>'expires_at')::timestamptz END;
-        INSERT INTO wallet_transaction (kind, status, amount, currency, initiator_id, sender_wallet_id,
-                receiver_wallet_id, expires_at, original_id, idempotency_key, request_fingerprint, failure_code,
-                note, created_at)
-            VALUES (t_kind[i], t_status[i], t_amount[i], w_currency[p], initiator, t_debit[i],
-                CASE WHEN t_kind[i] = 'HOLD_RELEASE' THEN t_debit[i] ELSE t_credit[i] END, expires, t_original[i],
-                t_key[i], fingerprint, coalesce(t_refusal[i], ''), coalesce(item->>'note', ''), moment)
-            RETURNING id INTO new_id;
-        t_id[i] := new_id;
+        t_receiver[i] := CASE WHEN t_kind[i] = 'HOLD_RELEASE' THEN t_debit[i] ELSE t_credit[i] END;
+        t_expires[i] := CASE WHEN t_status[i] = 'PENDING' THEN (item->>'expires_at')::timestamptz END;
+        t_note[i] := coalesce(item->>'note', '');
+        t_currency[i] := w_currency[p];
 
-        legs := '[]';
-        IF t_refusal[i] IS NULL THEN
-            IF t_hold[i] IS NOT NULL THEN
-                IF holds_account IS NULL THEN
-                    holds_account := wallet_system_account('HOLDS', 0, default_currency);
-                END IF;
-                legs := jsonb_build_array(
-                    jsonb_build_array(t_debit[i], t_hold_amount[i], true),
-                    jsonb_build_array(holds_account, -t_hold_amount[i], true));
-                IF t_kind[i] = 'HOLD_CAPTURE' THEN
-                    legs := legs || jsonb_build_array(
-                        jsonb_build_array(t_debit[i], -t_amount[i], false),
-                        jsonb_build_array(t_credit[i], t_amount[i], false));
-                END IF;
-            ELSIF (item->>'pending')::boolean THEN
-                IF holds_account IS NULL THEN
-                    holds_account := wallet_system_account('HOLDS', 0, default_currency);
-                END IF;
-                legs := jsonb_build_array(
-                    jsonb_build_array(t_debit[i], -t_amount[i], true),
-                    jsonb_build_array(holds_account, t_amount[i], true));
-            ELSE
-                legs := jsonb_build_array(
-                    jsonb_build_array(t_debit[i], -t_amount[i], false),
-                    jsonb_build_array(t_credit[i], t_amount[i], false));
+        IF t_refusal[i] IS NOT NULL THEN
+            leg_wallets := '{}';
+        ELSIF t_hold[i] IS NOT NULL OR (item->>'pending')::boolean THEN
+            IF holds_account IS NULL THEN
+                holds_account := wallet_system_account('HOLDS', 0, default_currency);
             END IF;
+            IF t_hold[i] IS NULL THEN  -- a hold: reserve
+                leg_wallets := ARRAY[t_debit[i], holds_account];
+                leg_deltas := ARRAY[-t_amount[i], t_amount[i]];
+                leg_pendings := ARRAY[true, true];
+            ELSE  -- its release, and for a capture the settlement
+                leg_wallets := ARRAY[t_debit[i], holds_account];
+                leg_deltas := ARRAY[t_hold_amount[i], -t_hold_amount[i]];
+                leg_pendings := ARRAY[true, true];
+                IF t_kind[i] = 'HOLD_CAPTURE' THEN
+                    leg_wallets := leg_wallets || ARRAY[t_debit[i], t_credit[i]];
+                    leg_deltas := leg_deltas || ARRAY[-t_amount[i], t_amount[i]];
+                    leg_pendings := leg_pendings || ARRAY[false, false];
+                END IF;
+            END IF;
+        ELSE
+            leg_wallets := ARRAY[t_debit[i], t_credit[i]];
+            leg_deltas := ARRAY[-t_amount[i], t_amount[i]];
+            leg_pendings := ARRAY[false, false];
         END IF;
 
         entries := '[]';
-        parties := ARRAY[initiator_wallet];
+        party_wallets := party_wallets || initiator_wallet;
+        party_txns := party_txns || t_id[i];
         IF t_refusal[i] IS NULL AND (item->>'pending')::boolean THEN
-            parties := parties || t_credit[i];  -- the hold's receiver sees it while it is pending
+            party_wallets := party_wallets || t_credit[i];  -- the hold's receiver sees it while it is pending
+            party_txns := party_txns || t_id[i];
         END IF;
-        FOR leg IN SELECT value FROM jsonb_array_elements(legs) LOOP
-            leg_wallet := (leg->>0)::bigint;
-            leg_delta := (leg->>1)::bigint;
-            leg_pending := (leg->>2)::boolean;
-            q := array_position(w_id, leg_wallet);
+        FOR j IN 1 .. coalesce(cardinality(leg_wallets), 0) LOOP
+            q := array_position(w_id, leg_wallets[j]);
             IF q IS NULL THEN
                 -- The holds account: not locked (it would serialise every hold), read for its balance only.
                 SELECT array_append(w_id, id), array_append(w_kind, kind), array_append(w_currency, currency),
@@ -334,57 +338,78 @@ BEGIN
                        array_append(w_limit, daily_transfer_limit), array_append(w_head, last_entry_hash),
                        array_append(w_available, balance), array_append(w_changed, false)
                     INTO w_id, w_kind, w_currency, w_balance, w_held, w_spent, w_limit, w_head, w_available, w_changed
-                    FROM wallet_wallet WHERE id = leg_wallet;
+                    FROM wallet_wallet WHERE id = leg_wallets[j];
                 q := cardinality(w_id);
             END IF;
-            IF NOT leg_pending THEN
-                w_balance[q] := w_balance[q] + leg_delta;
+            IF NOT leg_pendings[j] THEN
+                w_balance[q] := w_balance[q] + leg_deltas[j];
                 w_changed[q] := true;
             ELSIF w_kind[q] = 'CUSTOMER' THEN
-                w_held[q] := w_held[q] - leg_delta;
+                w_held[q] := w_held[q] - leg_deltas[j];
                 w_changed[q] := true;
             END IF;
             -- The holds account's entries join the chain of the transaction's sender, whose row is locked.
             chain_position := CASE WHEN w_kind[q] = 'HOLDS' THEN p ELSE q END;
             previous := w_head[chain_position];
-            INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, delta, pending, balance_after, created_at,
-                    previous_hash, entry_hash)
-                VALUES (new_id, leg_wallet, leg_delta, leg_pending, w_balance[q], moment, previous,
-                    wallet_entry_hash(inner_key, outer_key, previous, leg_wallet, new_id, leg_delta, leg_pending,
-                        w_balance[q], moment))
-                RETURNING entry_hash INTO digest;
+            digest := wallet_entry_hash(inner_key, outer_key, previous, leg_wallets[j], t_id[i], leg_deltas[j],
+                leg_pendings[j], w_balance[q], moment);
             w_head[chain_position] := digest;
             w_changed[chain_position] := true;
+            e_txn := e_txn || t_id[i];
+            e_wallet := e_wallet || leg_wallets[j];
+            e_delta := e_delta || leg_deltas[j];
+            e_pending := e_pending || leg_pendings[j];
+            e_balance := e_balance || w_balance[q];
+            e_previous := e_previous || previous;
+            e_hash := e_hash || digest;
             IF w_kind[q] = 'CUSTOMER' THEN
-                parties := parties || leg_wallet;
+                party_wallets := party_wallets || leg_wallets[j];
+                party_txns := party_txns || t_id[i];
             END IF;
-            entries := entries || jsonb_build_object('wallet_id', leg_wallet,
-                'delta', wallet_money_text(leg_delta, places), 'pending', leg_pending,
+            entries := entries || jsonb_build_object('wallet_id', leg_wallets[j],
+                'delta', wallet_money_text(leg_deltas[j], places), 'pending', leg_pendings[j],
                 'balance_after', wallet_money_text(w_balance[q], places));
         END LOOP;
         IF t_refusal[i] IS NULL AND (item->>'outgoing')::boolean THEN
             w_changed[p] := true;  -- its daily-limit counter (w_spent) moved in step 4
         END IF;
-
-        INSERT INTO wallet_transactionparty (transaction_id, wallet_id)
-            SELECT new_id, x FROM (SELECT DISTINCT x FROM unnest(parties) AS x) AS d ORDER BY x;
-        INSERT INTO wallet_outboxevent (event_id, event_type, transaction_id, payload, created_at)
-            VALUES (gen_random_uuid(),
-                CASE t_status[i] WHEN 'SUCCESS' THEN 'transaction.succeeded' WHEN 'FAILED' THEN 'transaction.failed'
-                    ELSE 'transaction.pending' END,
-                new_id,
-                jsonb_build_object('schema_version', 1, 'transaction_id', new_id, 'kind', t_kind[i],
-                    'status', t_status[i], 'failure_code', t_refusal[i],
-                    'amount', wallet_money_text(t_amount[i], places), 'currency', w_currency[p],
-                    'initiator_id', initiator, 'sender_wallet_id', t_debit[i],
-                    'receiver_wallet_id', CASE WHEN t_kind[i] = 'HOLD_RELEASE' THEN t_debit[i] ELSE t_credit[i] END,
-                    'original_transaction_id', t_original[i],
-                    'expires_at', CASE WHEN expires IS NOT NULL THEN item->>'expires_at_text' END,
-                    'entries', entries, 'created_at', request->>'now_text'),
-                moment);
+        ev_type := ev_type || CASE t_status[i] WHEN 'SUCCESS' THEN 'transaction.succeeded'
+            WHEN 'FAILED' THEN 'transaction.failed' ELSE 'transaction.pending' END;
+        ev_payload := ev_payload || jsonb_build_object('schema_version', 1, 'transaction_id', t_id[i],
+            'kind', t_kind[i], 'status', t_status[i], 'failure_code', t_refusal[i],
+            'amount', wallet_money_text(t_amount[i], places), 'currency', t_currency[i],
+            'initiator_id', initiator, 'sender_wallet_id', t_debit[i], 'receiver_wallet_id', t_receiver[i],
+            'original_transaction_id', t_original[i],
+            'expires_at', CASE WHEN t_expires[i] IS NOT NULL THEN item->>'expires_at_text' END,
+            'entries', entries, 'created_at', request->>'now_text');
     END LOOP;
 
-    -- 6. The wallets' cached balances, held amounts, daily counters and chain heads, one statement.
+    -- 6. One statement per table, in id order (each chain grows in entry-id order).
+    WITH written AS (
+        INSERT INTO wallet_transaction (id, kind, status, amount, currency, initiator_id, sender_wallet_id,
+                receiver_wallet_id, expires_at, original_id, idempotency_key, request_fingerprint, failure_code, note,
+                created_at)
+            SELECT t.id, t.kind, t.status, t.amount, t.currency, initiator, t.debit, t.receiver, t.expires, t.original,
+                    t.key, fingerprint, coalesce(t.refusal, ''), t.note, moment
+                FROM unnest(t_id, t_kind, t_status, t_amount, t_currency, t_debit, t_receiver, t_expires, t_original,
+                    t_key, t_refusal, t_note)
+                    AS t(id, kind, status, amount, currency, debit, receiver, expires, original, key, refusal, note)
+                ORDER BY t.id
+            RETURNING *
+    )
+    SELECT jsonb_agg(to_jsonb(written) ORDER BY written.id) INTO stored FROM written;
+    INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, delta, pending, balance_after, created_at,
+            previous_hash, entry_hash)
+        SELECT e.txn, e.wallet, e.delta, e.pending, e.balance, moment, e.previous, e.hash
+            FROM unnest(e_txn, e_wallet, e_delta, e_pending, e_balance, e_previous, e_hash) WITH ORDINALITY
+                AS e(txn, wallet, delta, pending, balance, previous, hash, n)
+            ORDER BY e.n;
+    INSERT INTO wallet_transactionparty (transaction_id, wallet_id)
+        SELECT DISTINCT x.txn, x.wallet FROM unnest(party_txns, party_wallets) AS x(txn, wallet)
+            ORDER BY x.txn, x.wallet;
+    INSERT INTO wallet_outboxevent (event_id, event_type, transaction_id, payload, created_at)
+        SELECT gen_random_uuid(), x.type, x.txn, x.payload, moment
+            FROM unnest(ev_type, t_id, ev_payload) WITH ORDINALITY AS x(type, txn, payload, n) ORDER BY x.n;
     UPDATE wallet_wallet w SET balance = v.balance, held = v.held, last_entry_hash = v.head,
             spent_today = CASE WHEN v.spent <> 0 OR w.spent_on = today THEN v.spent ELSE w.spent_today END,
             spent_on = CASE WHEN v.spent <> 0 OR w.spent_on = today THEN today ELSE w.spent_on END
@@ -394,7 +419,7 @@ BEGIN
     RETURN jsonb_build_object(
         'replayed', false,
         'session', session,
-        'transactions', (SELECT jsonb_agg(to_jsonb(t) ORDER BY t.id) FROM wallet_transaction t WHERE t.id = ANY(t_id)),
+        'transactions', stored,
         'wallet', (SELECT to_jsonb(w) FROM wallet_wallet w WHERE w.id = initiator_wallet),
         'events', CASE WHEN (request->>'return_events')::boolean THEN (
             SELECT jsonb_agg(to_jsonb(e) ORDER BY e.id) FROM wallet_outboxevent e WHERE e.transaction_id = ANY(t_id))
