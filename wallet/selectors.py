@@ -9,6 +9,7 @@ from django.db.models import F, Prefetch, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from wallet import prepared
 from wallet.models import LedgerEntry, Transaction, User, Wallet
 from wallet.money import zero
 from wallet.validation import SERVICE_KEY_PREFIX
@@ -227,7 +228,7 @@ def user_by_natural_key(username: str) -> User | None:
 
 def _fetch_one(sql: str, params: list):
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(prepared.statement(cursor, name="wallet_user_by_name", types="text", sql=sql), params)
         return cursor.fetchone()
 
 

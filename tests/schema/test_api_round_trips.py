@@ -1,6 +1,7 @@
 """Each money mutation costs two database round trips: the token's user (with wallet), then one call of the posting
-engine, whose transaction runs in that one statement (no BEGIN, COMMIT, savepoint or health check around it). A
-regression (an ORM query in a resolver, a lookup per field, a second write) changes these counts, not a timing."""
+engine, whose transaction runs in that one statement (no BEGIN, COMMIT, savepoint or health check around it); both
+are statements prepared once per connection. A regression (an ORM query in a resolver, a lookup per field, a second
+write) changes these counts, not a timing."""
 
 import re
 import uuid
@@ -28,7 +29,8 @@ MUTATIONS = {
         "CreateHold",
     ),
 }
-ENGINE_CALL = re.compile(r"^SELECT set_config\('lock_timeout'.*; SELECT wallet_post\(", re.S)
+# The engine's call, as a statement prepared on the connection (or the plain call behind PgBouncer).
+ENGINE_CALL = re.compile(r"^SELECT set_config\('lock_timeout'.*; (EXECUTE wallet_post_call|SELECT wallet_post)\(", re.S)
 
 
 def _statements(client: Client, token: str, document: str, key: str) -> list[str]:
@@ -54,12 +56,13 @@ def test_a_money_mutation_is_two_round_trips_the_user_and_one_engine_call(name, 
     document = f"mutation {operation}($key: String!) {{ {field} {{ {PAYLOAD} }} }}"
     client, token = Client(), token_for(alice)
 
-    for key in (f"warm-{uuid.uuid4()}", f"measured-{uuid.uuid4()}"):  # the second runs on a kept connection
+    # The second runs on a kept connection, whose statements the first prepared (PREPARE, once per connection).
+    for key in (f"warm-{uuid.uuid4()}", f"measured-{uuid.uuid4()}"):
         statements = _statements(client, token, document, key)
 
     assert len(statements) == 2, statements
     user_lookup, engine_call = statements
-    assert user_lookup.startswith("SELECT") and "wallet_user" in user_lookup and "wallet_wallet" in user_lookup
+    assert user_lookup.startswith("EXECUTE wallet_user_by_name(")  # prepared: SELECT … FROM wallet_user … wallet_wallet
     assert ENGINE_CALL.match(engine_call), engine_call
     # Replaying the key costs the same two, and moves nothing.
     count = Transaction.objects.count()
@@ -78,7 +81,9 @@ def test_a_batch_of_a_hundred_transfers_is_the_same_two_round_trips(make_user, f
         " transactions { id status } wallet { balance } replayed errors { code field message } } }"
     )
 
-    statements = _statements(Client(), token_for(alice), document, "batch-1")
+    client, token = Client(), token_for(alice)
+    _statements(client, token, document, "batch-0")  # the connection's first: it prepares its statements
+    statements = _statements(client, token, document, "batch-1")
 
     assert len(statements) == 2, statements
     assert ENGINE_CALL.match(statements[1])

@@ -23,7 +23,7 @@ from django.db import connection, models
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from wallet import ledger_chain, metrics
+from wallet import ledger_chain, metrics, prepared
 from wallet.errors import FAILURE_MESSAGES, ErrorCode, WalletError
 from wallet.events.local import dispatch_after_commit
 from wallet.fields import MoneyField
@@ -159,11 +159,11 @@ _KEY_ERRORS = {ErrorCode.IDEMPOTENCY_KEY_REUSED}
 # One round trip: the transaction-local bounds, then the call, in one implicit transaction (a multi-statement
 # query); inside an outer transaction they last until it ends. While it waits for locks the server checks every
 # CLIENT_CHECK_MS that its client is still there, and abandons the movement of a client that went away.
-_CALL = (
+_BOUNDS = (
     "SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true),"
-    " set_config('client_connection_check_interval', %s, true);"
-    " SELECT wallet_post(%s::jsonb, %s, %s)"
+    " set_config('client_connection_check_interval', %s, true); "
 )
+_ENGINE = "SELECT wallet_post(%s::jsonb, %s::bytea, %s::bytea)"
 CLIENT_CHECK_MS = 250
 
 
@@ -179,7 +179,8 @@ def _call(request: dict) -> dict:
     ]
     # Inside an outer transaction, a savepoint: a failure (a lock timeout) leaves the outer transaction usable.
     with db_transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
-        cursor.execute(_CALL, params)
+        engine = prepared.statement(cursor, name="wallet_post_call", types="jsonb, bytea, bytea", sql=_ENGINE)
+        cursor.execute(_BOUNDS + engine, params)
         return json.loads(cursor.fetchone()[0])  # Django leaves jsonb undecoded
 
 
