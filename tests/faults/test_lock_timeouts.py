@@ -21,6 +21,7 @@ from wallet import services
 from wallet.errors import WalletBusy
 from wallet.models import Transaction, Wallet
 from wallet.services import retries
+from wallet.services.posting import SYSTEM_ACCOUNT_SHARDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -274,3 +275,29 @@ def test_inside_an_outer_transaction_a_conflict_is_not_retried(make_user, fund):
         services.transfer_create(sender=alice, receiver_username="bob", amount=Decimal("5"), idempotency_key="k")
 
     assert lock.call_count == 1
+
+
+def test_top_ups_do_not_queue_behind_one_funding_row(make_user, settings):
+    """FUNDING is sharded by the customer wallet's id: a top-up locks its own shard, so while one shard is held
+    elsewhere a top-up of a wallet in another shard goes through at once, and only that shard's wallets wait."""
+    settings.WALLET_LOCK_TIMEOUT_MS = 300
+    users = [make_user(f"topper{i}") for i in range(SYSTEM_ACCOUNT_SHARDS + 1)]
+    for user in users:  # every shard exists now
+        services.money_add(user=user, amount=Decimal("1.00"), idempotency_key="first")
+    shard_of = {user: user.wallet.pk % SYSTEM_ACCOUNT_SHARDS for user in users}
+    held = users[0]
+    same = next(user for user in users[1:] if shard_of[user] == shard_of[held])
+    other = next(user for user in users[1:] if shard_of[user] != shard_of[held])
+    funding = Wallet.objects.get(kind=Wallet.Kind.FUNDING, shard=shard_of[held])
+    assert Wallet.objects.filter(kind=Wallet.Kind.FUNDING).count() == SYSTEM_ACCOUNT_SHARDS
+
+    with locked_elsewhere(funding):
+        began = time.monotonic()
+        assert services.money_add(user=other, amount=Decimal("2.00"), idempotency_key="k").replayed is False
+        assert time.monotonic() - began < 0.25  # did not wait for the held shard
+        with pytest.raises(WalletBusy):
+            services.money_add(user=same, amount=Decimal("2.00"), idempotency_key="k")
+
+    assert services.money_add(user=same, amount=Decimal("2.00"), idempotency_key="k").replayed is False
+    funding_total = sum(Wallet.objects.filter(kind=Wallet.Kind.FUNDING).values_list("balance", flat=True))
+    assert funding_total == -Decimal("1.00") * len(users) - Decimal("4.00")  # the shards add up to the account
