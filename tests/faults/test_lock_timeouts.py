@@ -292,9 +292,8 @@ def test_top_ups_do_not_queue_behind_one_funding_row(make_user, settings):
     assert Wallet.objects.filter(kind=Wallet.Kind.FUNDING).count() == SYSTEM_ACCOUNT_SHARDS
 
     with locked_elsewhere(funding):
-        began = time.monotonic()
+        # Succeeding at all shows it never needed the held row: waiting for it would have ended in WalletBusy.
         assert services.money_add(user=other, amount=Decimal("2.00"), idempotency_key="k").replayed is False
-        assert time.monotonic() - began < 0.25  # did not wait for the held shard
         with pytest.raises(WalletBusy):
             services.money_add(user=same, amount=Decimal("2.00"), idempotency_key="k")
 
