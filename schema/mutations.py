@@ -13,22 +13,39 @@ from schema.permissions import IsAuthenticated, viewer
 from schema.types import TransactionNode, UserNode, WalletNode
 from wallet import selectors, services
 from wallet.errors import ValidationFailed, WalletError
+from wallet.services import Tags
 
 
 @strawberry.input
-class AddMoneyInput:
+class Tagged:
+    """What a client may attach to any movement (returned on Transaction, in events and in webhooks)."""
+
+    reference: str | None = strawberry.field(
+        default=None,
+        description="Your own id for this movement (an order id): unique among your movements that took effect.",
+    )
+    metadata: JSON | None = strawberry.field(
+        default=None, description="Up to 20 string values of yours, by keys of 1-40 letters, digits or _.:-"
+    )
+
+    def tags(self) -> Tags:
+        return Tags(reference=self.reference or "", metadata=self.metadata or {})
+
+
+@strawberry.input
+class AddMoneyInput(Tagged):
     amount: Decimal
     idempotency_key: str = strawberry.field(description="1-255 characters, unique per user; reuse it only to retry.")
 
 
 @strawberry.input
-class WithdrawInput:
+class WithdrawInput(Tagged):
     amount: Decimal
     idempotency_key: str
 
 
 @strawberry.input
-class TransferInput:
+class TransferInput(Tagged):
     receiver_username: str
     amount: Decimal
     idempotency_key: str
@@ -36,7 +53,7 @@ class TransferInput:
 
 
 @strawberry.input
-class PayByMobileInput:
+class PayByMobileInput(Tagged):
     mobile_number: str = strawberry.field(description="A registered user's number; E.164 or national format.")
     amount: Decimal
     idempotency_key: str
@@ -44,14 +61,14 @@ class PayByMobileInput:
 
 
 @strawberry.input
-class ReverseTransactionInput:
+class ReverseTransactionInput(Tagged):
     transaction_id: strawberry.ID = strawberry.field(description="A transfer or mobile payment you received.")
     amount: Decimal | None = strawberry.field(default=None, description="Omit to return all that is left.")
     idempotency_key: str
 
 
 @strawberry.input
-class TransferBatchItemInput:
+class TransferBatchItemInput(Tagged):
     receiver_username: str
     amount: Decimal
     note: str | None = None
@@ -65,7 +82,7 @@ class TransferBatchInput:
 
 
 @strawberry.input(description="Name the receiver by receiverUsername or by mobileNumber.")
-class CreateHoldInput:
+class CreateHoldInput(Tagged):
     receiver_username: str | None = None
     mobile_number: str | None = None
     amount: Decimal
@@ -75,14 +92,14 @@ class CreateHoldInput:
 
 
 @strawberry.input
-class CaptureHoldInput:
+class CaptureHoldInput(Tagged):
     hold_id: strawberry.ID
     amount: Decimal | None = strawberry.field(default=None, description="Omit to capture all; the rest is released.")
     idempotency_key: str
 
 
 @strawberry.input
-class VoidHoldInput:
+class VoidHoldInput(Tagged):
     hold_id: strawberry.ID
     idempotency_key: str
 
@@ -219,6 +236,7 @@ class Mutation:
             user=viewer(info),
             amount=input.amount,
             idempotency_key=input.idempotency_key,
+            tags=input.tags(),
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Send money to a user by username.")
@@ -232,6 +250,7 @@ class Mutation:
             amount=input.amount,
             idempotency_key=input.idempotency_key,
             note=input.note,
+            tags=input.tags(),
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Send money to a registered mobile number.")
@@ -246,6 +265,7 @@ class Mutation:
             amount=input.amount,
             idempotency_key=input.idempotency_key,
             note=input.note,
+            tags=input.tags(),
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Move money out of the wallet.")
@@ -257,6 +277,7 @@ class Mutation:
             user=viewer(info),
             amount=input.amount,
             idempotency_key=input.idempotency_key,
+            tags=input.tags(),
         )
 
     @strawberry.mutation(
@@ -272,6 +293,7 @@ class Mutation:
             transaction_id=transaction_pk(input.transaction_id),
             amount=input.amount,
             idempotency_key=input.idempotency_key,
+            tags=input.tags(),
         )
 
     @strawberry.mutation(
@@ -281,7 +303,9 @@ class Mutation:
     def transfer_batch(self, info: Info, input: TransferBatchInput) -> TransferBatchPayload:
         user = viewer(info)
         items = [
-            services.BatchItem(receiver_username=item.receiver_username, amount=item.amount, note=item.note)
+            services.BatchItem(
+                receiver_username=item.receiver_username, amount=item.amount, note=item.note, tags=item.tags()
+            )
             for item in input.transfers
         ]
         try:
@@ -318,6 +342,7 @@ class Mutation:
             idempotency_key=input.idempotency_key,
             expires_in_seconds=input.expires_in_seconds,
             note=input.note,
+            tags=input.tags(),
         )
 
     @strawberry.mutation(
@@ -333,6 +358,7 @@ class Mutation:
             hold_id=transaction_pk(input.hold_id),
             amount=input.amount,
             idempotency_key=input.idempotency_key,
+            tags=input.tags(),
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Release your hold. Resolves the hold.")
@@ -344,6 +370,7 @@ class Mutation:
             user=viewer(info),
             hold_id=transaction_pk(input.hold_id),
             idempotency_key=input.idempotency_key,
+            tags=input.tags(),
         )
 
     @strawberry.mutation(description="Create a user and their wallet; returns tokens so the client is signed in.")

@@ -1,4 +1,7 @@
+from typing import Annotated
+
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
@@ -60,7 +63,16 @@ class Query:
         after: str | None = None,
         kind: TransactionKind | None = None,
         status: TransactionStatus | None = None,
+        reference: Annotated[
+            str | None, strawberry.argument(description="Only movements with this reference (the initiator's own id).")
+        ] = None,
+        metadata_key: Annotated[
+            str | None, strawberry.argument(description="With metadataValue: only movements whose metadata has it.")
+        ] = None,
+        metadata_value: str | None = None,
     ) -> Connection[TransactionNode]:
+        if (metadata_key is None) != (metadata_value is None):
+            raise GraphQLError("Give metadataKey and metadataValue together.", extensions={"code": "BAD_USER_INPUT"})
         shown = selected_names(info, "edges", "node")
         queryset = selectors.transactions_for_user(
             user=viewer(info),
@@ -69,6 +81,9 @@ class Query:
             with_parties=bool(shown & {"sender", "receiver"}),
             with_entries="entries" in shown,
             with_hold_states="holdState" in shown,
+            with_metadata="metadata" in shown,
+            reference=reference,
+            metadata={metadata_key: metadata_value} if metadata_key is not None else None,
         )
         with history_reads():
             return Connection.page(queryset, first=first, after=after)

@@ -8,6 +8,7 @@ import strawberry_django
 from django.urls import reverse
 from django.utils import timezone
 from strawberry import relay
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from schema.errors import ErrorCode
@@ -132,6 +133,11 @@ class TransactionNode(relay.Node):
     )
     kind: TransactionKind
     status: TransactionStatus
+    metadata: JSON = strawberry.field(description="The initiator's strings, as they attached them.")
+
+    @strawberry.field(description="The initiator's own id for the movement, if they gave one.")
+    def reference(self) -> str | None:
+        return self.reference or None
 
     @classmethod
     def is_type_of(cls, obj, info) -> bool:

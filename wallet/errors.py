@@ -27,6 +27,7 @@ class ErrorCode(Enum):
     CAPTURE_EXCEEDS_HOLD = "CAPTURE_EXCEEDS_HOLD"
     LINKED_TRANSFER_FAILED = "LINKED_TRANSFER_FAILED"
     RATE_LIMITED = "RATE_LIMITED"
+    REFERENCE_ALREADY_USED = "REFERENCE_ALREADY_USED"
 
 
 # The failure codes a movement can be recorded with (status FAILED). A replay
@@ -39,6 +40,7 @@ FAILURE_MESSAGES = {
     ErrorCode.CURRENCY_MISMATCH: "The receiving wallet holds a different currency.",
     ErrorCode.REVERSAL_EXCEEDS_ORIGINAL: "Reversals of a transaction cannot add up to more than its amount.",
     ErrorCode.LINKED_TRANSFER_FAILED: "Another transfer of this atomic batch was refused, so none of them moved.",
+    ErrorCode.REFERENCE_ALREADY_USED: "A movement of yours already succeeded with this reference.",
 }
 
 

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -175,11 +176,20 @@ class Transaction(AppendOnlyModel):
     request_fingerprint = models.CharField(max_length=64)
     failure_code = models.CharField(max_length=32, blank=True, default="")
     note = models.CharField(max_length=255, blank=True, default="")
+    # The client's own id for the movement (an order id), unique per initiator among movements that took effect,
+    # and a small flat map of the client's strings; both filterable in the history.
+    reference = models.CharField(max_length=100, blank=True, default="", db_default="")
+    metadata = models.JSONField(default=dict, blank=True, db_default={})
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["initiator", "idempotency_key"], name="idempotency_key_unique_per_user"),
+            models.UniqueConstraint(
+                fields=["initiator", "reference"],
+                condition=Q(status__in=["SUCCESS", "PENDING"]) & ~Q(reference=""),
+                name="reference_unique_per_initiator",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="transaction_amount_positive"),
             models.CheckConstraint(
                 condition=Q(status__in=["SUCCESS", "PENDING"], failure_code="")
@@ -211,6 +221,9 @@ class Transaction(AppendOnlyModel):
             models.Index(fields=["receiver_wallet", "-id"], name="txn_receiver_history"),
             # Today's outgoing total, for the daily limit.
             models.Index(fields=["sender_wallet", "created_at"], name="txn_sender_day"),
+            # The history's filters by reference and by metadata (metadata @> {"key": "value"}).
+            models.Index(fields=["reference"], condition=~Q(reference=""), name="txn_reference"),
+            GinIndex(fields=["metadata"], opclasses=["jsonb_path_ops"], name="txn_metadata"),
         ]
 
     def __str__(self):

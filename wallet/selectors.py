@@ -95,6 +95,7 @@ def outgoing_since(*, since: datetime) -> QuerySet[Transaction]:
 # What a history row shows: the transaction's own columns and, of each side, only the username.
 TRANSACTION_FIELDS = (
     "id",
+    "reference",
     "kind",
     "status",
     "amount",
@@ -127,6 +128,9 @@ def transactions_for_user(
     with_parties: bool = True,
     with_entries: bool = True,
     with_hold_states: bool = True,
+    with_metadata: bool = True,
+    reference: str | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> QuerySet[Transaction]:
     """Newest first: what the user initiated, and what reached their wallet.
 
@@ -140,12 +144,15 @@ def transactions_for_user(
         queryset = queryset.filter(kind=kind)
     if status is not None:
         queryset = queryset.filter(status=status)
+    if reference is not None:
+        queryset = queryset.filter(reference=reference)
+    if metadata is not None:
+        queryset = queryset.filter(metadata__contains=metadata)  # @>, which the GIN index on metadata serves
+    fields = (*TRANSACTION_FIELDS, "metadata") if with_metadata else TRANSACTION_FIELDS
     if with_parties:
-        queryset = queryset.select_related("sender_wallet__user", "receiver_wallet__user").only(
-            *TRANSACTION_FIELDS, *PARTY_FIELDS
-        )
+        queryset = queryset.select_related("sender_wallet__user", "receiver_wallet__user").only(*fields, *PARTY_FIELDS)
     else:
-        queryset = queryset.only(*TRANSACTION_FIELDS)
+        queryset = queryset.only(*fields)
     if with_entries:
         queryset = queryset.prefetch_related(_viewer_entries(wallet))
     if with_hold_states:
@@ -184,7 +191,7 @@ def ledger_entries_for_user(*, user: User) -> QuerySet[LedgerEntry]:
             "balance_after",
             "created_at",
             "transaction_id",
-            *(f"transaction__{field}" for field in (*TRANSACTION_FIELDS, *PARTY_FIELDS)),
+            *(f"transaction__{field}" for field in (*TRANSACTION_FIELDS, "metadata", *PARTY_FIELDS)),
         )
         .prefetch_related(_viewer_entries(wallet, prefix="transaction__"))
         .order_by("-id")

@@ -1,5 +1,6 @@
 """Input rules shared by the services; each failure is a WalletError naming its field."""
 
+import re
 import unicodedata
 from decimal import Decimal
 
@@ -82,3 +83,48 @@ def normalize_mobile_number(raw: str, *, field: str = "mobile_number") -> str:
     if not phonenumbers.is_valid_number(number):
         raise invalid
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+REFERENCE_MAX_LENGTH = 100
+METADATA_MAX_KEYS = 20
+METADATA_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,40}")
+METADATA_VALUE_MAX_LENGTH = 500
+
+
+def clean_reference(reference: str | None) -> str:
+    """The client's own id for a movement (an order id): up to 100 printable characters; "" when none."""
+    reference = (reference or "").strip()
+    if len(reference) > REFERENCE_MAX_LENGTH or not reference.isprintable():
+        raise WalletError(
+            ErrorCode.INVALID_INPUT,
+            f"The reference must be at most {REFERENCE_MAX_LENGTH} printable characters.",
+            field="reference",
+        )
+    return reference
+
+
+def clean_metadata(metadata) -> dict[str, str]:
+    """A small flat map of strings: at most 20 keys of 1 to 40 letters, digits or _.:-, values of at most 500
+    printable characters."""
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise WalletError(ErrorCode.INVALID_INPUT, "The metadata must be an object of strings.", field="metadata")
+    if len(metadata) > METADATA_MAX_KEYS:
+        raise WalletError(
+            ErrorCode.INVALID_INPUT, f"The metadata can have at most {METADATA_MAX_KEYS} keys.", field="metadata"
+        )
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not METADATA_KEY.fullmatch(key):
+            raise WalletError(
+                ErrorCode.INVALID_INPUT,
+                "Each metadata key must be 1 to 40 letters, digits or the characters _ . : -",
+                field="metadata",
+            )
+        if not isinstance(value, str) or len(value) > METADATA_VALUE_MAX_LENGTH or not value.isprintable():
+            raise WalletError(
+                ErrorCode.INVALID_INPUT,
+                f"Each metadata value must be a string of at most {METADATA_VALUE_MAX_LENGTH} printable characters.",
+                field="metadata",
+            )
+    return dict(metadata)

@@ -21,8 +21,6 @@ def test_fixed_names_of_the_public_contract_are_present():
     for name in [
         "me: User!",
         "wallet: Wallet!",
-        "transactions(first: Int = null, after: String = null, kind: TransactionKind = null, "
-        "status: TransactionStatus = null): TransactionConnection!",
         "transaction(id: ID!): Transaction",
         "ledgerEntries(first: Int = null, after: String = null): LedgerEntryConnection!",
         "register(input: RegisterInput!)",
@@ -38,3 +36,17 @@ def test_fixed_names_of_the_public_contract_are_present():
         "type LedgerEntry implements Node",
     ]:
         assert name in sdl, name
+
+
+def test_transactions_keeps_its_fixed_arguments_as_it_gains_filters():
+    """The fixed signature of `transactions`, argument by argument: the schema may add optional filters to it
+    (reference, metadata, …), never drop, rename or retype one of these."""
+    from graphql import build_schema
+
+    field = build_schema(CHECKED_IN.read_text(encoding="utf-8")).query_type.fields["transactions"]
+    fixed = {"first": "Int", "after": "String", "kind": "TransactionKind", "status": "TransactionStatus"}
+    assert {name: str(field.args[name].type) for name in fixed} == fixed
+    assert all(field.args[name].default_value is None for name in fixed)
+    assert str(field.type) == "TransactionConnection!"
+    added = set(field.args) - set(fixed)
+    assert all(not str(field.args[name].type).endswith("!") for name in added), "a new argument must be optional"

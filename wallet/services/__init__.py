@@ -11,7 +11,7 @@ from wallet.services.ledger import (
     transfer_create,
     withdrawal_create,
 )
-from wallet.services.posting import failure_error
+from wallet.services.posting import Tags, failure_error
 from wallet.services.receipts import receipt_for_token, receipt_for_viewer, receipt_link_token, receipts_request
 from wallet.services.tokens import (
     IssuedTokens,
@@ -29,6 +29,7 @@ __all__ = [
     "BatchResult",
     "IssuedTokens",
     "MovementResult",
+    "Tags",
     "failure_error",
     "hold_capture",
     "hold_create",

@@ -12,7 +12,7 @@ from decimal import Decimal
 from wallet.errors import ErrorCode, ValidationFailed, WalletError
 from wallet.models import Transaction, User, Wallet
 from wallet.money import to_minor_units
-from wallet.services.posting import Transfer, failure_error, fingerprint, post
+from wallet.services.posting import NO_TAGS, Tags, Transfer, failure_error, fingerprint, post
 from wallet.validation import clean_amount, clean_idempotency_key, clean_note, clean_username_reference
 
 MAX_BATCH_SIZE = 100
@@ -23,6 +23,7 @@ class BatchItem:
     receiver_username: str
     amount: Decimal
     note: str | None = None
+    tags: Tags = NO_TAGS
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,9 @@ def transfer_batch_create(
         initiator=sender,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint(
-            "TRANSFER_BATCH", atomic, [[i.receiver_username, to_minor_units(i.amount), i.note] for i in items]
+            "TRANSFER_BATCH",
+            atomic,
+            [[i.receiver_username, to_minor_units(i.amount), i.note, *_tags(i.tags)] for i in items],
         ),
         transfers=[
             Transfer(
@@ -62,6 +65,8 @@ def transfer_batch_create(
                 debit=sender.wallet.pk,
                 credit_username=item.receiver_username,
                 note=item.note,
+                reference=item.tags.reference,
+                metadata=item.tags.metadata,
             )
             for item in items
         ],
@@ -69,6 +74,11 @@ def transfer_batch_create(
         batch=True,
     )
     return BatchResult(transactions=posted.transactions, wallet=posted.wallet, replayed=posted.replayed)
+
+
+def _tags(tags: Tags) -> list:
+    """An item's tags in the batch's fingerprint, only when it has any (so older batches replay unchanged)."""
+    return [tags.reference, sorted(tags.metadata.items())] if tags.reference or tags.metadata else []
 
 
 def _clean(transfers: list[BatchItem]) -> list[BatchItem]:
@@ -84,6 +94,7 @@ def _clean(transfers: list[BatchItem]) -> list[BatchItem]:
                     receiver_username=clean_username_reference(item.receiver_username).lower(),
                     amount=clean_amount(item.amount),
                     note=clean_note(item.note),
+                    tags=Tags.clean(item.tags.reference, item.tags.metadata),
                 )
             )
         except WalletError as error:

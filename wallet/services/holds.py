@@ -14,7 +14,7 @@ from wallet.errors import ErrorCode, RetryableError, WalletError
 from wallet.models import Transaction, User
 from wallet.money import to_minor_units
 from wallet.services.ledger import MovementResult, movement
-from wallet.services.posting import Transfer, fingerprint
+from wallet.services.posting import NO_TAGS, Tags, Transfer, fingerprint
 from wallet.validation import (
     SERVICE_KEY_PREFIX,
     clean_amount,
@@ -37,6 +37,7 @@ def hold_create(
     receiver_username: str | None = None,
     mobile_number: str | None = None,
     note: str | None = None,
+    tags: Tags = NO_TAGS,
 ) -> MovementResult:
     """Reserves `amount` of the payer's wallet for a receiver until captured, voided or expired."""
     amount = clean_amount(amount)
@@ -69,10 +70,13 @@ def hold_create(
             note=note,
             **receiver,
         ),
+        tags=tags,
     )
 
 
-def hold_capture(*, user: User, hold_id: int | None, amount: Decimal | None, idempotency_key: str) -> MovementResult:
+def hold_capture(
+    *, user: User, hold_id: int | None, amount: Decimal | None, idempotency_key: str, tags: Tags = NO_TAGS
+) -> MovementResult:
     """Settles all or part (never more) of an active hold to its receiver; the rest is released."""
     amount = clean_amount(amount) if amount is not None else None
     idempotency_key = clean_idempotency_key(idempotency_key)
@@ -86,14 +90,15 @@ def hold_capture(*, user: User, hold_id: int | None, amount: Decimal | None, ide
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint(kind, to_minor_units(captured), str(hold.pk)),
         transfer=Transfer(kind=kind, amount=captured, post_pending=hold.pk),
+        tags=tags,
     )
 
 
-def hold_void(*, user: User, hold_id: int | None, idempotency_key: str) -> MovementResult:
+def hold_void(*, user: User, hold_id: int | None, idempotency_key: str, tags: Tags = NO_TAGS) -> MovementResult:
     """Releases an active hold: the payer's reserved money is available again."""
     idempotency_key = clean_idempotency_key(idempotency_key)
     hold = _payers_hold(user=user, hold_id=hold_id)
-    return _release(user=user, hold=hold, idempotency_key=idempotency_key)
+    return _release(user=user, hold=hold, idempotency_key=idempotency_key, tags=tags)
 
 
 def holds_release_expired(*, now=None) -> int:
@@ -116,13 +121,16 @@ def holds_release_expired(*, now=None) -> int:
     return released
 
 
-def _release(*, user: User, hold: Transaction, idempotency_key: str, expired: bool = False) -> MovementResult:
+def _release(
+    *, user: User, hold: Transaction, idempotency_key: str, expired: bool = False, tags: Tags = NO_TAGS
+) -> MovementResult:
     kind = Transaction.Kind.HOLD_RELEASE
     return movement(
         initiator=user,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint(kind, to_minor_units(hold.amount), str(hold.pk)),
         transfer=Transfer(kind=kind, amount=hold.amount, void_pending=hold.pk, expired_release=expired),
+        tags=tags,
     )
 
 

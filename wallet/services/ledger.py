@@ -1,14 +1,14 @@
 """Single movements: each use case validates its input and builds the transfer to post (wallet/services/posting.py,
 the one place money moves). Holds are in `holds`, batches in `batches`, built the same way."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from wallet import selectors
 from wallet.errors import ErrorCode, WalletError
 from wallet.models import Transaction, User, Wallet
 from wallet.money import to_minor_units
-from wallet.services.posting import Transfer, failure_error, fingerprint, post
+from wallet.services.posting import NO_TAGS, Tags, Transfer, failure_error, fingerprint, post
 from wallet.validation import (
     clean_amount,
     clean_idempotency_key,
@@ -29,58 +29,74 @@ class MovementResult:
         return failure_error(self.transaction)
 
 
-def movement(*, initiator: User, idempotency_key: str, request_fingerprint: str, transfer: Transfer) -> MovementResult:
-    """Posts one transfer as a request of its own."""
+def movement(
+    *, initiator: User, idempotency_key: str, request_fingerprint: str, transfer: Transfer, tags: Tags = NO_TAGS
+) -> MovementResult:
+    """Posts one transfer, with the client's tags, as a request of its own."""
+    tags = Tags.clean(tags.reference, tags.metadata)
     posted = post(
         initiator=initiator,
         idempotency_key=idempotency_key,
-        request_fingerprint=request_fingerprint,
-        transfers=[transfer],
+        request_fingerprint=tags.fingerprinted(request_fingerprint),
+        transfers=[replace(transfer, reference=tags.reference, metadata=tags.metadata)],
     )
     return MovementResult(transaction=posted.transactions[0], wallet=posted.wallet, replayed=posted.replayed)
 
 
-def money_add(*, user: User, amount: Decimal, idempotency_key: str) -> MovementResult:
+def money_add(*, user: User, amount: Decimal, idempotency_key: str, tags: Tags = NO_TAGS) -> MovementResult:
     """Tops up the user's wallet from the funding account."""
     sides = {"debit_system": Wallet.Kind.FUNDING, "credit": user.wallet.pk}
-    return _against_system_account(Transaction.Kind.ADD_MONEY, user, amount, idempotency_key, **sides)
+    return _against_system_account(Transaction.Kind.ADD_MONEY, user, amount, idempotency_key, tags, **sides)
 
 
-def withdrawal_create(*, user: User, amount: Decimal, idempotency_key: str) -> MovementResult:
+def withdrawal_create(*, user: User, amount: Decimal, idempotency_key: str, tags: Tags = NO_TAGS) -> MovementResult:
     """Moves money out of the user's wallet to the payouts account."""
     sides = {"debit": user.wallet.pk, "credit_system": Wallet.Kind.PAYOUTS}
-    return _against_system_account(Transaction.Kind.WITHDRAWAL, user, amount, idempotency_key, **sides)
+    return _against_system_account(Transaction.Kind.WITHDRAWAL, user, amount, idempotency_key, tags, **sides)
 
 
 def transfer_create(
-    *, sender: User, receiver_username: str, amount: Decimal, idempotency_key: str, note: str | None = None
+    *,
+    sender: User,
+    receiver_username: str,
+    amount: Decimal,
+    idempotency_key: str,
+    note: str | None = None,
+    tags: Tags = NO_TAGS,
 ) -> MovementResult:
     """Sends money to another user's wallet, named by username."""
     receiver = {"credit_username": lambda: clean_username_reference(receiver_username).lower()}
-    return _to_user(Transaction.Kind.TRANSFER, sender, amount, idempotency_key, note, **receiver)
+    return _to_user(Transaction.Kind.TRANSFER, sender, amount, idempotency_key, note, tags, **receiver)
 
 
 def mobile_payment_create(
-    *, sender: User, mobile_number: str, amount: Decimal, idempotency_key: str, note: str | None = None
+    *,
+    sender: User,
+    mobile_number: str,
+    amount: Decimal,
+    idempotency_key: str,
+    note: str | None = None,
+    tags: Tags = NO_TAGS,
 ) -> MovementResult:
     """Sends money to the wallet of the registered user with this mobile number."""
     receiver = {"credit_mobile": lambda: normalize_mobile_number(mobile_number)}
-    return _to_user(Transaction.Kind.PAY_BY_MOBILE, sender, amount, idempotency_key, note, **receiver)
+    return _to_user(Transaction.Kind.PAY_BY_MOBILE, sender, amount, idempotency_key, note, tags, **receiver)
 
 
-def _against_system_account(kind: str, user: User, amount: Decimal, idempotency_key: str, **sides) -> MovementResult:
+def _against_system_account(kind: str, user: User, amount: Decimal, key: str, tags: Tags, **sides) -> MovementResult:
     amount = clean_amount(amount)
     return movement(
         initiator=user,
-        idempotency_key=clean_idempotency_key(idempotency_key),
+        idempotency_key=clean_idempotency_key(key),
         request_fingerprint=fingerprint(kind, to_minor_units(amount)),
         transfer=Transfer(kind=kind, amount=amount, **sides),
+        tags=tags,
     )
 
 
-def _to_user(kind: str, sender: User, amount: Decimal, idempotency_key: str, note: str | None, **receiver):
+def _to_user(kind: str, sender: User, amount: Decimal, key: str, note: str | None, tags: Tags, **receiver):
     """A payment to the user named by `receiver` (credit_username or credit_mobile: its cleaner, run last)."""
-    amount, key, note = clean_amount(amount), clean_idempotency_key(idempotency_key), clean_note(note)
+    amount, key, note = clean_amount(amount), clean_idempotency_key(key), clean_note(note)
     ((side, clean),) = receiver.items()
     reference = clean()
     return movement(
@@ -88,11 +104,12 @@ def _to_user(kind: str, sender: User, amount: Decimal, idempotency_key: str, not
         idempotency_key=key,
         request_fingerprint=fingerprint(kind, to_minor_units(amount), reference, note),
         transfer=Transfer(kind=kind, amount=amount, debit=sender.wallet.pk, note=note, **{side: reference}),
+        tags=tags,
     )
 
 
 def reversal_create(
-    *, user: User, transaction_id: int | None, amount: Decimal | None, idempotency_key: str
+    *, user: User, transaction_id: int | None, amount: Decimal | None, idempotency_key: str, tags: Tags = NO_TAGS
 ) -> MovementResult:
     """Returns money of a successful transfer or mobile payment to its sender, in full or in part.
 
@@ -139,4 +156,5 @@ def reversal_create(
             credit=original.sender_wallet_id,
             original=original.pk,
         ),
+        tags=tags,
     )

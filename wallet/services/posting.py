@@ -30,6 +30,7 @@ from wallet.fields import MoneyField
 from wallet.models import OutboxEvent, Transaction, User, Wallet
 from wallet.money import from_minor_units, to_minor_units
 from wallet.services.retries import retrying_conflicts
+from wallet.validation import clean_metadata, clean_reference
 
 # FUNDING and PAYOUTS are split into this many rows, picked by the customer wallet's id, so that top-ups and
 # withdrawals of different wallets lock different rows. Their sum is the account's balance.
@@ -65,9 +66,12 @@ class Transfer:
     # The transaction a reversal returns money of.
     original: int | None = None
     note: str = ""
+    # The client's own id for the movement and its strings (Tags).
+    reference: str = ""
+    metadata: dict = field(default_factory=dict)
 
     def as_json(self, now: datetime) -> dict:
-        fields = {name: value for name, value in vars(self).items() if value not in (None, False, "")}
+        fields = {name: value for name, value in vars(self).items() if value not in (None, False, "", {})}
         fields["amount"] = to_minor_units(self.amount)
         fields["outgoing"] = self.kind in Transaction.OUTGOING_KINDS  # counts toward the daily limit
         fields["pending"] = self.pending
@@ -75,6 +79,27 @@ class Transfer:
             del fields["timeout"]
             fields["expires_at"] = fields["expires_at_text"] = (now + timedelta(seconds=self.timeout)).isoformat()
         return fields
+
+
+@dataclass(frozen=True)
+class Tags:
+    """What a client attaches to a movement: its own reference (an order id) and a small map of its strings."""
+
+    reference: str = ""
+    metadata: dict = field(default_factory=dict)
+
+    @classmethod
+    def clean(cls, reference: str | None = None, metadata: dict | None = None) -> "Tags":
+        return cls(clean_reference(reference), clean_metadata(metadata))
+
+    def fingerprinted(self, request_fingerprint: str) -> str:
+        """The request's fingerprint, covering the tags when there are any (so old requests replay unchanged)."""
+        if not self.reference and not self.metadata:
+            return request_fingerprint
+        return fingerprint(request_fingerprint, self.reference, sorted(self.metadata.items()))
+
+
+NO_TAGS = Tags()
 
 
 @dataclass(frozen=True)
@@ -98,6 +123,8 @@ def failure_error(txn: Transaction) -> WalletError | None:
     field_name = None
     if code in (ErrorCode.INSUFFICIENT_FUNDS, ErrorCode.DAILY_LIMIT_EXCEEDED, ErrorCode.REVERSAL_EXCEEDS_ORIGINAL):
         field_name = "amount"
+    elif code == ErrorCode.REFERENCE_ALREADY_USED:
+        field_name = "reference"
     elif code in (ErrorCode.RECEIVER_NOT_FOUND, ErrorCode.SELF_TRANSFER, ErrorCode.CURRENCY_MISMATCH):
         field_name = {
             Transaction.Kind.PAY_BY_MOBILE: "mobile_number",

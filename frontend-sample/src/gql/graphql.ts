@@ -8,6 +8,10 @@ export type AddMoneyInput = {
   amount: string;
   /** 1-255 characters, unique per user; reuse it only to retry. */
   idempotencyKey: string;
+  /** Up to 20 string values of yours, by keys of 1-40 letters, digits or _.:- */
+  metadata?: unknown;
+  /** Your own id for this movement (an order id): unique among your movements that took effect. */
+  reference?: string | null | undefined;
 };
 
 export type CaptureHoldInput = {
@@ -15,6 +19,10 @@ export type CaptureHoldInput = {
   amount?: string | null | undefined;
   holdId: string | number;
   idempotencyKey: string;
+  /** Up to 20 string values of yours, by keys of 1-40 letters, digits or _.:- */
+  metadata?: unknown;
+  /** Your own id for this movement (an order id): unique among your movements that took effect. */
+  reference?: string | null | undefined;
 };
 
 /** Name the receiver by receiverUsername or by mobileNumber. */
@@ -23,9 +31,13 @@ export type CreateHoldInput = {
   /** 1 second to 30 days. */
   expiresInSeconds: number;
   idempotencyKey: string;
+  /** Up to 20 string values of yours, by keys of 1-40 letters, digits or _.:- */
+  metadata?: unknown;
   mobileNumber?: string | null | undefined;
   note?: string | null | undefined;
   receiverUsername?: string | null | undefined;
+  /** Your own id for this movement (an order id): unique among your movements that took effect. */
+  reference?: string | null | undefined;
 };
 
 /** CREDIT adds to the wallet's balance, DEBIT takes from it. */
@@ -53,6 +65,7 @@ export type ErrorCode =
   | 'NOT_REVERSIBLE'
   | 'RATE_LIMITED'
   | 'RECEIVER_NOT_FOUND'
+  | 'REFERENCE_ALREADY_USED'
   | 'REVERSAL_EXCEEDS_ORIGINAL'
   | 'SELF_TRANSFER'
   | 'TRANSACTION_NOT_FOUND'
@@ -69,9 +82,13 @@ export type HoldState =
 export type PayByMobileInput = {
   amount: string;
   idempotencyKey: string;
+  /** Up to 20 string values of yours, by keys of 1-40 letters, digits or _.:- */
+  metadata?: unknown;
   /** A registered user's number; E.164 or national format. */
   mobileNumber: string;
   note?: string | null | undefined;
+  /** Your own id for this movement (an order id): unique among your movements that took effect. */
+  reference?: string | null | undefined;
 };
 
 /** PENDING while the receipt is being made; READY to download; FAILED if it could not be. */
@@ -106,18 +123,30 @@ export type TransactionStatus =
 export type TransferInput = {
   amount: string;
   idempotencyKey: string;
+  /** Up to 20 string values of yours, by keys of 1-40 letters, digits or _.:- */
+  metadata?: unknown;
   note?: string | null | undefined;
   receiverUsername: string;
+  /** Your own id for this movement (an order id): unique among your movements that took effect. */
+  reference?: string | null | undefined;
 };
 
 export type VoidHoldInput = {
   holdId: string | number;
   idempotencyKey: string;
+  /** Up to 20 string values of yours, by keys of 1-40 letters, digits or _.:- */
+  metadata?: unknown;
+  /** Your own id for this movement (an order id): unique among your movements that took effect. */
+  reference?: string | null | undefined;
 };
 
 export type WithdrawInput = {
   amount: string;
   idempotencyKey: string;
+  /** Up to 20 string values of yours, by keys of 1-40 letters, digits or _.:- */
+  metadata?: unknown;
+  /** Your own id for this movement (an order id): unique among your movements that took effect. */
+  reference?: string | null | undefined;
 };
 
 export type RefreshSessionMutationVariables = Exact<{

@@ -24,6 +24,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   HOLD_EXPIRED: "This hold has expired.",
   CAPTURE_EXCEEDS_HOLD: "That is more than the hold reserves.",
   LINKED_TRANSFER_FAILED: "Not sent, because another transfer in the batch failed.",
+  REFERENCE_ALREADY_USED: "You already made a payment with this reference.",
   RATE_LIMITED: "Too many attempts in a short time. Wait a minute and try again.",
 };
 
