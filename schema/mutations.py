@@ -347,7 +347,8 @@ class Mutation:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Settle all or part of your hold to its receiver; the rest is released. Resolves the hold.",
+        description="Settle all or part of a hold, yours or one placed for you (a merchant capturing an "
+        "authorisation), to its receiver; the rest is released. Resolves the hold, once, whoever does.",
     )
     def capture_hold(self, info: Info, input: CaptureHoldInput) -> CaptureHoldPayload:
         return _movement(
@@ -361,7 +362,10 @@ class Mutation:
             tags=input.tags(),
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Release your hold. Resolves the hold.")
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Release a hold, yours or one placed for you. Resolves the hold, once.",
+    )
     def void_hold(self, info: Info, input: VoidHoldInput) -> VoidHoldPayload:
         return _movement(
             VoidHoldPayload,

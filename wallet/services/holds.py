@@ -8,6 +8,7 @@ is one transfer posted by the engine (wallet/services/posting.py), with its pend
 
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from wallet.errors import ErrorCode, RetryableError, WalletError
@@ -77,10 +78,11 @@ def hold_create(
 def hold_capture(
     *, user: User, hold_id: int | None, amount: Decimal | None, idempotency_key: str, tags: Tags = NO_TAGS
 ) -> MovementResult:
-    """Settles all or part (never more) of an active hold to its receiver; the rest is released."""
+    """Settles all or part (never more) of an active hold to its receiver; the rest is released. The payer or the
+    receiver may."""
     amount = clean_amount(amount) if amount is not None else None
     idempotency_key = clean_idempotency_key(idempotency_key)
-    hold = _payers_hold(user=user, hold_id=hold_id)
+    hold = _resolvable_hold(user=user, hold_id=hold_id)
     captured = hold.amount if amount is None else amount
     if captured > hold.amount:
         raise WalletError(ErrorCode.CAPTURE_EXCEEDS_HOLD, f"At most {hold.amount} can be captured.", field="amount")
@@ -95,9 +97,9 @@ def hold_capture(
 
 
 def hold_void(*, user: User, hold_id: int | None, idempotency_key: str, tags: Tags = NO_TAGS) -> MovementResult:
-    """Releases an active hold: the payer's reserved money is available again."""
+    """Releases an active hold: the payer's reserved money is available again. The payer or the receiver may."""
     idempotency_key = clean_idempotency_key(idempotency_key)
-    hold = _payers_hold(user=user, hold_id=hold_id)
+    hold = _resolvable_hold(user=user, hold_id=hold_id)
     return _release(user=user, hold=hold, idempotency_key=idempotency_key, tags=tags)
 
 
@@ -134,15 +136,17 @@ def _release(
     )
 
 
-def _payers_hold(*, user: User, hold_id: int | None) -> Transaction:
+def _resolvable_hold(*, user: User, hold_id: int | None) -> Transaction:
+    """A hold the user may capture or void: one they placed (the payer), or one placed for them (the receiver, a
+    merchant capturing a customer's authorisation). Whoever resolves it, it resolves once."""
     hold = None
     if hold_id is not None:
         hold = (
             Transaction.objects.select_related("sender_wallet", "receiver_wallet")
-            .filter(pk=hold_id, kind=Transaction.Kind.HOLD, initiator=user)
+            .filter(Q(initiator=user) | Q(receiver_wallet__user=user), pk=hold_id, kind=Transaction.Kind.HOLD)
             .exclude(status=Transaction.Status.FAILED)
             .first()
         )
     if hold is None:
-        raise WalletError(ErrorCode.HOLD_NOT_FOUND, "No such hold of yours.", field="hold_id")
+        raise WalletError(ErrorCode.HOLD_NOT_FOUND, "No such hold of yours or for you.", field="hold_id")
     return hold
