@@ -7,9 +7,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from schema import throttle
+from schema.api_keys import ApiKeyMutations
 from schema.errors import UserError, user_error, user_errors
 from schema.ids import transaction_pk
-from schema.permissions import IsAuthenticated, viewer
+from schema.permissions import HOLDS, MOVES_MONEY, viewer
 from schema.types import TransactionNode, UserNode, WalletNode
 from wallet import selectors, services
 from wallet.errors import ValidationFailed, WalletError
@@ -226,8 +227,8 @@ def _movement(payload_type: type[MovementPayload], info: Info, service, *, guard
 
 
 @strawberry.type
-class Mutation:
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Top up the viewer's wallet.")
+class Mutation(ApiKeyMutations):
+    @strawberry.mutation(permission_classes=MOVES_MONEY, description="Top up the viewer's wallet.")
     def add_money(self, info: Info, input: AddMoneyInput) -> AddMoneyPayload:
         return _movement(
             AddMoneyPayload,
@@ -239,7 +240,7 @@ class Mutation:
             tags=input.tags(),
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Send money to a user by username.")
+    @strawberry.mutation(permission_classes=MOVES_MONEY, description="Send money to a user by username.")
     def transfer(self, info: Info, input: TransferInput) -> TransferPayload:
         return _movement(
             TransferPayload,
@@ -253,7 +254,7 @@ class Mutation:
             tags=input.tags(),
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Send money to a registered mobile number.")
+    @strawberry.mutation(permission_classes=MOVES_MONEY, description="Send money to a registered mobile number.")
     def pay_by_mobile(self, info: Info, input: PayByMobileInput) -> PayByMobilePayload:
         return _movement(
             PayByMobilePayload,
@@ -268,7 +269,7 @@ class Mutation:
             tags=input.tags(),
         )
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Move money out of the wallet.")
+    @strawberry.mutation(permission_classes=MOVES_MONEY, description="Move money out of the wallet.")
     def withdraw(self, info: Info, input: WithdrawInput) -> WithdrawPayload:
         return _movement(
             WithdrawPayload,
@@ -281,7 +282,7 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
+        permission_classes=MOVES_MONEY,
         description="Return money of a transfer or mobile payment you received, in full or in part, to its sender.",
     )
     def reverse_transaction(self, info: Info, input: ReverseTransactionInput) -> ReverseTransactionPayload:
@@ -297,7 +298,7 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
+        permission_classes=MOVES_MONEY,
         description="Up to 100 transfers in one database transaction; with atomic, all succeed or none do.",
     )
     def transfer_batch(self, info: Info, input: TransferBatchInput) -> TransferBatchPayload:
@@ -322,7 +323,7 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
+        permission_classes=HOLDS,
         description="Reserve money for a receiver until captured, voided or expired (a two-phase transfer).",
     )
     def create_hold(self, info: Info, input: CreateHoldInput) -> CreateHoldPayload:
@@ -346,7 +347,7 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
+        permission_classes=HOLDS,
         description="Settle all or part of a hold, yours or one placed for you (a merchant capturing an "
         "authorisation), to its receiver; the rest is released. Resolves the hold, once, whoever does.",
     )
@@ -363,7 +364,7 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
+        permission_classes=HOLDS,
         description="Release a hold, yours or one placed for you. Resolves the hold, once.",
     )
     def void_hold(self, info: Info, input: VoidHoldInput) -> VoidHoldPayload:

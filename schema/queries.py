@@ -5,9 +5,10 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
+from schema.api_keys import ApiKeyQueries
 from schema.ids import parse_global_id
 from schema.pagination import Connection
-from schema.permissions import IsAuthenticated, viewer
+from schema.permissions import READS, viewer
 from schema.selection import selected_names
 from schema.types import (
     LedgerEntryNode,
@@ -42,17 +43,17 @@ def _viewers_object(info: Info, value: str):
 
 
 @strawberry.type
-class Query:
-    @strawberry.field(permission_classes=[IsAuthenticated], description="The signed-in user.")
+class Query(ApiKeyQueries):
+    @strawberry.field(permission_classes=READS, description="The signed-in user.")
     def me(self, info: Info) -> UserNode:
         return viewer(info)
 
-    @strawberry.field(permission_classes=[IsAuthenticated], description="The signed-in user's wallet.")
+    @strawberry.field(permission_classes=READS, description="The signed-in user's wallet.")
     def wallet(self, info: Info) -> WalletNode:
         return selectors.wallet_for_user(user=viewer(info))
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
+        permission_classes=READS,
         description="The viewer's transactions, newest first: what they initiated (failed attempts too) "
         "and what reached their wallet. `first` defaults to 20 and is capped at 100.",
     )
@@ -88,13 +89,13 @@ class Query:
         with history_reads():
             return Connection.page(queryset, first=first, after=after)
 
-    @strawberry.field(permission_classes=[IsAuthenticated], description="Null unless it is the viewer's.")
+    @strawberry.field(permission_classes=READS, description="Null unless it is the viewer's.")
     def transaction(self, info: Info, id: strawberry.ID) -> TransactionNode | None:
         found = _viewers_object(info, id)
         return found if isinstance(found, Transaction) else None
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
+        permission_classes=READS,
         description="The viewer's wallet entries, newest first. `first` defaults to 20 and is capped at 100.",
     )
     def ledger_entries(
@@ -103,6 +104,6 @@ class Query:
         with history_reads():
             return Connection.page(selectors.ledger_entries_for_user(user=viewer(info)), first=first, after=after)
 
-    @strawberry.field(permission_classes=[IsAuthenticated], description="Any of the viewer's own objects by global ID.")
+    @strawberry.field(permission_classes=READS, description="Any of the viewer's own objects by global ID.")
     def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         return _viewers_object(info, id)

@@ -52,3 +52,11 @@ def check_mobile_lookup(request: HttpRequest, *, user) -> None:
     by_address = _over(request, "mobile:address", "ip", settings.MOBILE_LOOKUP_RATE_PER_ADDRESS)
     if by_account or by_address:
         raise _refuse("payments by mobile number")
+
+
+API_KEY_LIMITED = "Too many requests with this API key. Wait a minute and try again."
+
+
+def api_key_over_limit(request: HttpRequest, key) -> bool:
+    """Every request made with an API key counts toward its own limit (API_KEY_RATE), whoever's address sends it."""
+    return _over(request, "api-key", lambda _group, _request: str(key.pk), settings.API_KEY_RATE)

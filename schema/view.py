@@ -3,15 +3,17 @@ import logging
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import Error as DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView, TemporalHttpResponse
 
+from schema import throttle
 from schema.errors import is_retryable, mask_unexpected, retryable_graphql_error
 from schema.root import schema
 from wallet.errors import RetryableError
 from wallet.services import user_from_access_token
+from wallet.services.api_keys import api_key_authenticate
 from wallet.services.retries import retryable_error
 
 logger = logging.getLogger(__name__)
@@ -53,16 +55,23 @@ GRAPHIQL_PAGE = """<!doctype html>
 """
 
 
-def bearer_user(request: HttpRequest):
-    """The user of a valid `Authorization: Bearer <token>` header; anyone else is anonymous.
+def authenticate(request: HttpRequest) -> None:
+    """Sets request.user from a valid `Authorization: Bearer <access token>` (a person, every scope) or
+    `Authorization: ApiKey <key>` (a server acting as the key's owner, with the key's scopes: request.api_key);
+    anyone else is anonymous.
 
     Only the header counts: neither a JWT cookie nor a Django session cookie
     authenticates here, so the endpoint needs no CSRF protection.
     """
+    request.api_key = None
     parts = request.headers.get("Authorization", "").split()
-    if len(parts) != 2 or parts[0].lower() != "bearer":
-        return AnonymousUser()
-    return user_from_access_token(parts[1]) or AnonymousUser()
+    scheme = parts[0].lower() if len(parts) == 2 else ""
+    if scheme == "bearer":
+        request.user = user_from_access_token(parts[1]) or AnonymousUser()
+    elif scheme == "apikey" and (key := api_key_authenticate(parts[1])) is not None:
+        request.user, request.api_key = key.owner, key
+    else:
+        request.user = AnonymousUser()
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -85,12 +94,14 @@ class WalletGraphQLView(GraphQLView):
             result.errors = [mask_unexpected(error) for error in result.errors]
         return super().process_result(request, result)
 
-    def get_context(self, request: HttpRequest, response: HttpResponse):
-        request.user = bearer_user(request)
-        return super().get_context(request, response)
-
     def dispatch(self, request: HttpRequest, *args, **kwargs):
         try:
+            if request.method == "POST":
+                authenticate(request)
+                if request.api_key is not None and throttle.api_key_over_limit(request, request.api_key):
+                    body = {"data": None, "errors": [{"message": throttle.API_KEY_LIMITED, "extensions": {
+                        "code": "RATE_LIMITED"}}]}  # fmt: skip
+                    return JsonResponse(body, status=429, headers={"Retry-After": "60"})
             return super().dispatch(request, *args, **kwargs)
         except (DatabaseError, RetryableError) as error:
             # Raised outside execution (the token's user is looked up first): the same retryable answer.

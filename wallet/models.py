@@ -335,3 +335,27 @@ class Receipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["transaction", "wallet"], name="one_receipt_per_participant")]
+
+
+class ApiKey(models.Model):
+    """A server's credential: it acts as its owner (a merchant), with only its scopes. The secret is shown once and
+    stored as its SHA-256 (it is long and random, so a slow hash adds nothing); `prefix` finds the row."""
+
+    class Scope(models.TextChoices):
+        READ = "READ", "Read"
+        MOVE_MONEY = "MOVE_MONEY", "Move money"
+        HOLDS = "HOLDS", "Holds"
+        WEBHOOKS = "WEBHOOKS", "Webhooks"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix})"

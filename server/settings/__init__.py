@@ -226,6 +226,7 @@ LOGIN_RATE_PER_ADDRESS = os.environ.get("LOGIN_RATE_PER_ADDRESS", "30/m")
 REGISTER_RATE_PER_ADDRESS = os.environ.get("REGISTER_RATE_PER_ADDRESS", "20/h")
 MOBILE_LOOKUP_RATE_PER_ACCOUNT = os.environ.get("MOBILE_LOOKUP_RATE_PER_ACCOUNT", "20/m")
 MOBILE_LOOKUP_RATE_PER_ADDRESS = os.environ.get("MOBILE_LOOKUP_RATE_PER_ADDRESS", "60/m")
+API_KEY_RATE = os.environ.get("API_KEY_RATE", "600/m")  # requests per API key
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -155,14 +155,17 @@ def test_an_expired_hold_blocks_nothing_and_cannot_be_captured_or_voided(people)
     assert audit_ledger().problems == []
 
 
-def test_only_the_payer_can_resolve_a_hold(people):
+def test_only_the_payer_or_the_receiver_can_resolve_a_hold(people, make_user):
+    """Issue 14 let the receiver (a merchant) capture or void too; anyone else finds no such hold."""
     alice, shop = people
     held = hold(alice).transaction
 
     with pytest.raises(WalletError) as refused:
-        hold_void(user=shop, hold_id=held.pk, idempotency_key="v")
+        hold_void(user=make_user("stranger"), hold_id=held.pk, idempotency_key="v")
+    released = hold_void(user=shop, hold_id=held.pk, idempotency_key="v")
 
     assert refused.value.code is ErrorCode.HOLD_NOT_FOUND
+    assert released.error is None and released.transaction.kind == "HOLD_RELEASE"
 
 
 def test_holds_by_mobile_number_count_toward_the_daily_limit(people):
