@@ -12,6 +12,7 @@ from schema.errors import UserError, user_error, user_errors
 from schema.ids import transaction_pk
 from schema.permissions import HOLDS, MOVES_MONEY, viewer
 from schema.types import TransactionNode, UserNode, WalletNode
+from schema.webhooks import WebhookMutations
 from wallet import selectors, services
 from wallet.errors import ValidationFailed, WalletError
 from wallet.services import Tags
@@ -227,7 +228,7 @@ def _movement(payload_type: type[MovementPayload], info: Info, service, *, guard
 
 
 @strawberry.type
-class Mutation(ApiKeyMutations):
+class Mutation(ApiKeyMutations, WebhookMutations):
     @strawberry.mutation(permission_classes=MOVES_MONEY, description="Top up the viewer's wallet.")
     def add_money(self, info: Info, input: AddMoneyInput) -> AddMoneyPayload:
         return _movement(

@@ -18,6 +18,7 @@ from schema.types import (
     UserNode,
     WalletNode,
 )
+from schema.webhooks import WebhookQueries
 from server.db_routers import history_reads
 from wallet import selectors
 from wallet.models import Transaction
@@ -43,7 +44,7 @@ def _viewers_object(info: Info, value: str):
 
 
 @strawberry.type
-class Query(ApiKeyQueries):
+class Query(ApiKeyQueries, WebhookQueries):
     @strawberry.field(permission_classes=READS, description="The signed-in user.")
     def me(self, info: Info) -> UserNode:
         return viewer(info)

@@ -288,6 +288,11 @@ def celery_worker(env: dict, *options: str) -> Process:
     return Process(argv, env=env, log=_log_path("worker"))
 
 
+def webhook_sender(env: dict, *options: str) -> Process:
+    """python manage.py deliver_webhooks: sends due webhook deliveries until stopped."""
+    return Process([PYTHON, "manage.py", "deliver_webhooks", *options], env=env, log=_log_path("webhooks"))
+
+
 def _serving(server: Process, timeout: float = 60) -> Process:
     import urllib.request
 
@@ -311,7 +316,8 @@ def manage(env: dict, *args: str) -> None:
 
 
 def serve(port: int) -> int:
-    """./scripts/run: the embedded PostgreSQL unless DATABASE_URL names a server, migrate, the dev server."""
+    """./scripts/run: the embedded PostgreSQL unless DATABASE_URL names a server, migrate, the webhook sender, the
+    dev server."""
     with contextlib.ExitStack() as cleanup:
         if not os.environ.get("DATABASE_URL"):
             server = embedded_postgres()
@@ -319,6 +325,9 @@ def serve(port: int) -> int:
             print(f"run: PostgreSQL {'(already running) ' if server.adopted else ''}with its data in {EMBEDDED_DIR}")
             os.environ["DATABASE_URL"] = server.url("wallet")
         manage(dict(os.environ), "migrate", "--noinput")
+        sender = webhook_sender(dict(os.environ))
+        cleanup.callback(sender.stop)
+        print(f"run: webhook sender running, its log in {sender.log}")
         runserver = subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT)
         try:
             return runserver.wait()
@@ -350,6 +359,8 @@ def layout_environment(*, database_url: str, redis_url: str, allowed_hosts: str,
         "LOG_FORMAT": "json",
         "TRUSTED_PROXY_COUNT": "1",
         "BIND_ADDRESS": "127.0.0.1",
+        # Webhook receivers are on this machine too.
+        "WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true",
     }
 
 

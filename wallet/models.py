@@ -359,3 +359,83 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix})"
+
+
+class WebhookEndpoint(models.Model):
+    """Where an owner wants to hear of the movements that touch their wallet. The secret signs each delivery
+    (Standard Webhooks, HMAC-SHA256), so it is kept as itself; after a rotation the previous one signs too, until
+    `previous_secret_expires_at`, so receivers can switch without missing a delivery."""
+
+    class EventType(models.TextChoices):
+        TRANSACTION_SUCCEEDED = "transaction.succeeded"
+        TRANSACTION_FAILED = "transaction.failed"
+        TRANSACTION_PENDING = "transaction.pending"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="webhook_endpoints")
+    url = models.URLField(max_length=2000)
+    event_types = models.JSONField(default=list)
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=255, blank=True, default="")
+    secret = models.CharField(max_length=64)
+    previous_secret = models.CharField(max_length=64, blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner"], condition=Q(enabled=True), name="webhook_endpoint_enabled")]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint, sent until it succeeds or its retries run out. Every attempt carries the same
+    `webhook-id` (the event's id) and the same body, so receivers can drop a repeat. `next_attempt_at` is also the
+    lease of a sender working on it: a sender that dies leaves it due again when the lease ends."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        SUCCEEDED = "SUCCEEDED", "Succeeded"
+        FAILED = "FAILED", "Failed"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField()
+    event_type = models.CharField(max_length=64)
+    body = models.TextField()
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True, default="")
+    # Blank for the delivery the event made; a redelivery asked for by hand carries its request's key.
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event_id"], condition=Q(idempotency_key=""), name="one_delivery_per_event"
+            ),
+            models.UniqueConstraint(
+                fields=["endpoint", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="one_redelivery_per_key",
+            ),
+            models.CheckConstraint(condition=Q(status__in=["PENDING", "SUCCEEDED", "FAILED"]), name="webhook_status"),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="PENDING"), name="webhook_delivery_due"),
+            models.Index(fields=["endpoint", "-id"], name="webhook_delivery_log"),
+        ]
+
+
+class WebhookAttempt(models.Model):
+    """One try of a delivery, as the owner's log shows it."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=255, blank=True, default="")
+    duration_ms = models.PositiveIntegerField(default=0)

@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from wallet import prepared
-from wallet.models import LedgerEntry, Transaction, User, Wallet
+from wallet.models import LedgerEntry, Transaction, User, Wallet, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from wallet.money import zero
 from wallet.validation import SERVICE_KEY_PREFIX
 
@@ -274,3 +274,20 @@ def active_users_by_usernames(usernames: list[str]) -> dict[str, User]:
 
 def active_user_by_mobile_number(mobile_number: str) -> User | None:
     return User.objects.filter(mobile_number=mobile_number, is_active=True).select_related("wallet").first()
+
+
+def webhook_endpoints_for(*, owner: User) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(owner=owner).order_by("-id")
+
+
+def webhook_deliveries_for(
+    *, owner: User, endpoint_id: int | None = None, status: str | None = None
+) -> QuerySet[WebhookDelivery]:
+    """The delivery log of the owner's endpoints, newest first, each with its attempts (oldest first)."""
+    queryset = WebhookDelivery.objects.filter(endpoint__owner=owner)
+    if endpoint_id is not None:
+        queryset = queryset.filter(endpoint_id=endpoint_id)
+    if status is not None:
+        queryset = queryset.filter(status=status)
+    attempts = Prefetch("attempt_log", WebhookAttempt.objects.order_by("id"))
+    return queryset.prefetch_related(attempts).order_by("-id")

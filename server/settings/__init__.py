@@ -194,6 +194,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_IGNORE_RESULT = True
 RECEIPT_URL_MAX_AGE_SECONDS = int(os.environ.get("RECEIPT_URL_MAX_AGE_SECONDS", "600"))
 
+# --- Webhooks (python manage.py deliver_webhooks sends them) -------------------
+# Receivers on private, loopback or link-local addresses are refused unless this is on (tests, local use).
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", False)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+# Attempts of one delivery, the retries waiting base * 3^(n-1) seconds, jittered by ±20%: 30 s, 90 s, … 27 h in all.
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "9"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+# How long a sender owns a delivery it took; one that dies mid-send leaves the delivery due again after this.
+WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "8"))  # sends in flight per sender process
+WEBHOOK_PER_ENDPOINT_CONCURRENCY = int(os.environ.get("WEBHOOK_PER_ENDPOINT_CONCURRENCY", "2"))
+# After a rotation the previous secret signs too (a second signature) for this long.
+WEBHOOK_SECRET_ROTATION_GRACE_HOURS = float(os.environ.get("WEBHOOK_SECRET_ROTATION_GRACE_HOURS", "24"))
+
 # --- Real time (walletEvents over WebSocket, Django Channels) -----------------
 CHANNEL_LAYERS = {
     "default": (

@@ -1,9 +1,10 @@
 """docker-compose.yml's process layout, run for real on this machine (no Docker engine): `python -m scripts.harness
 stack` starts a PostgreSQL and a redis-server, runs the Procfile's release (migrate), then web (gunicorn), realtime
-(daphne), worker (Celery), relay, receipts, notifier and scheduler under honcho with production settings. Through
-them all, over HTTP with the headers a TLS-ending proxy sets: two users register, one adds money and pays the other,
-who watches walletEvents over WebSocket on realtime; the transfer's event reaches the Redis stream and both consumer
-groups, and its PDF receipts become READY and download. Then SIGTERM stops everything within compose's grace, and
+(daphne), worker (Celery), relay, receipts, notifier, webhooks, webhook_sender and scheduler under honcho with
+production settings. Through them all, over HTTP with the headers a TLS-ending proxy sets: two users register, one
+adds money and pays the other, who watches walletEvents over WebSocket on realtime and has a webhook endpoint; the
+transfer's event reaches the Redis stream and every consumer group, its signed webhook reaches the receiver, and its
+PDF receipts become READY and download. Then SIGTERM stops everything within compose's grace, and
 nothing is left behind.
 """
 
@@ -28,9 +29,11 @@ import pytest
 import redis
 import requests
 import yaml
+from standardwebhooks.webhooks import Webhook
 from websockets.sync.client import connect
 
 from tests.conftest import unavailable
+from tests.support.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "wallet.example.com"  # the host name .env.example ships: the checks must pass with a real one
@@ -49,6 +52,10 @@ TRANSFER = (
 )
 RECEIPT = "query($id: ID!) { transaction(id: $id) { receipt { status url } } }"
 SUBSCRIPTION = "subscription { walletEvents { type kind status amount balance transactionId } }"
+ADD_ENDPOINT = (
+    "mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {"
+    " endpoint { id } secret errors { code } } }"
+)
 
 
 class Layout:
@@ -172,7 +179,9 @@ def test_the_compose_layout_runs_locally_and_moves_money_end_to_end(layout):
     assert layout.wait_for("realtime /healthz", lambda: requests.get(layout.url("realtime", "/healthz"), timeout=5))
     for name in ("web", "realtime", "worker"):
         layout.wait_for(f"{name}'s healthcheck", lambda name=name: healthcheck(layout, name).returncode == 0, 90)
-    assert set(layout.started()) == {"web", "realtime", "worker", "relay", "receipts", "notifier", "scheduler"}
+    assert set(layout.started()) == {
+        "web", "realtime", "worker", "relay", "receipts", "notifier", "webhooks", "webhook_sender", "scheduler"
+    }  # fmt: skip
 
     # Production settings: plain HTTP is sent to HTTPS.
     plain = requests.post(
@@ -189,6 +198,10 @@ def test_the_compose_layout_runs_locally_and_moves_money_end_to_end(layout):
     topup = {"input": {"amount": "100.00", "idempotencyKey": "smoke-topup"}}
     added = layout.graphql(ADD_MONEY, topup, tokens["smokealice"])["addMoney"]
     assert added["transaction"]["status"] == "SUCCESS" and Decimal(added["wallet"]["balance"]) == 100
+    receiver = Receiver()
+    endpoint = {"input": {"url": receiver.url("/smokebob"), "eventTypes": ["TRANSACTION_SUCCEEDED"]}}
+    created = layout.graphql(ADD_ENDPOINT, endpoint, tokens["smokebob"])["createWebhookEndpoint"]
+    assert created["errors"] == [], created
 
     cache = redis.Redis.from_url(layout.env["REDIS_URL"], decode_responses=True)
     realtime = urlsplit(layout.where["realtime"])
@@ -217,7 +230,7 @@ def test_the_compose_layout_runs_locally_and_moves_money_end_to_end(layout):
     assert (event["type"], event["kind"], event["status"]) == ("transaction.succeeded", "TRANSFER", "SUCCESS")
     assert Decimal(event["amount"]) == Decimal("12.50") and Decimal(event["balance"]) == Decimal("12.50")
 
-    # The event is on a wallet-events stream, and both consumer groups acknowledged it.
+    # The event is on a wallet-events stream, and every consumer group acknowledged it.
     pk = int(base64.b64decode(transaction_id).decode().split(":")[1])
 
     def published():
@@ -238,10 +251,18 @@ def test_the_compose_layout_runs_locally_and_moves_money_end_to_end(layout):
         return all(
             group in groups and groups[group]["pending"] == 0
             and entry(groups[group]["last-delivered-id"]) >= entry(entry_id)
-            for group in ("receipts", "realtime")
+            for group in ("receipts", "realtime", "webhooks")
         )  # fmt: skip
 
-    layout.wait_for("both consumer groups to acknowledge the event", consumed, 30)
+    layout.wait_for("every consumer group to acknowledge the event", consumed, 30)
+
+    # relay -> Redis -> webhooks (a delivery) -> webhook_sender -> the receiver, signed
+    try:
+        [delivered] = layout.wait_for("the webhook", lambda: receiver.at("/smokebob"), 30)
+    finally:
+        receiver.stop()
+    webhook = Webhook(created["secret"]).verify(delivered.body, delivered.headers)
+    assert webhook["type"] == "transaction.succeeded" and webhook["data"]["transaction_id"] == pk
 
     # Each participant's receipt: READY, linked over https on the proxy's host, a PDF.
     for name in tokens:

@@ -1,6 +1,7 @@
 """What each event consumer does with a batch of events (from the Redis streams, or in-process without Redis)."""
 
 from wallet.events.realtime import push_to_wallets
+from wallet.events.webhooks import queue_deliveries
 from wallet.services.receipts import receipts_prepare
 
 
@@ -10,4 +11,4 @@ def prepare_receipts(events: list[dict]) -> None:
     )
 
 
-CONSUMERS = {"receipts": prepare_receipts, "realtime": push_to_wallets}
+CONSUMERS = {"receipts": prepare_receipts, "realtime": push_to_wallets, "webhooks": queue_deliveries}

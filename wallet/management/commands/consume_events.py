@@ -7,8 +7,8 @@ from wallet.events.stream_consumer import consume_streams
 
 class Command(BaseCommand):
     help = (
-        "Runs an event consumer on the Redis streams: receipts (queue a PDF receipt per payment) or realtime "
-        "(push to walletEvents subscribers)."
+        "Runs an event consumer on the Redis streams: receipts (queue a PDF receipt per payment), realtime "
+        "(push to walletEvents subscribers) or webhooks (queue deliveries for deliver_webhooks to send)."
     )
 
     def add_arguments(self, parser):
