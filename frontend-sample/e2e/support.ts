@@ -73,3 +73,13 @@ export async function historyRows(page: Page, query = ""): Promise<string[]> {
   await expect(page.getByText(/\d+ transactions?$/)).toBeVisible();
   return page.locator(".transactions > li").allInnerTexts();
 }
+
+/** Nothing on the page is wider than a 375-pixel phone screen (the viewport is put back after). */
+export async function expectNoOverflowOnAPhone(page: Page, screenshotName?: string): Promise<void> {
+  const size = page.viewportSize()!;
+  await page.setViewportSize({ width: 375, height: 740 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  if (screenshotName) await screenshot(page, screenshotName);
+  await page.setViewportSize(size);
+}

@@ -5,6 +5,7 @@ import { Provider } from "urql";
 import { createApiClient } from "./api/client";
 import { hasSession, onSessionChange } from "./auth/session";
 import { Layout } from "./components/Layout";
+import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { LoginPage, SignupPage } from "./pages/AuthPages";
 import { DashboardPage } from "./pages/DashboardPage";
 import { HistoryPage } from "./pages/HistoryPage";
@@ -55,6 +56,7 @@ export function App() {
             <Route path="/withdraw" element={<WithdrawPage />} />
             <Route path="/holds" element={<HoldsPage />} />
             <Route path="/history" element={<HistoryPage />} />
+            <Route path="/api-keys" element={<ApiKeysPage />} />
             <Route path="/transactions/:id" element={<TransactionPage />} />
             <Route path="*" element={<Navigate to="/" replace />} />
           </Route>

@@ -5,8 +5,10 @@ import { useMutation, type AnyVariables, type TypedDocumentNode } from "urql";
 import { checkAmount } from "../money/amount";
 import { mapErrors, type ApiUserError, type FormErrors } from "../money/errors";
 import { useIdempotencyKey } from "../money/idempotency";
+import { checkMetadata, checkReference, metadataFingerprint, type MetadataRow, type Tags } from "../money/tags";
 import { ErrorSummary, Notice } from "./Alert";
 import { Field } from "./Field";
+import { MetadataEditor } from "./MetadataEditor";
 
 export interface FieldSpec<F extends string> {
   name: F;
@@ -29,11 +31,20 @@ interface MoneyFormProps<F extends string, Data, Vars extends AnyVariables> {
   fields: readonly FieldSpec<F>[];
   submitLabel: string;
   mutation: TypedDocumentNode<Data, Vars>;
-  variables: (values: Record<F, string>, idempotencyKey: string) => Vars;
+  /** The mutation's variables; `tags` is the reference and metadata (both null unless `withTags`). */
+  variables: (values: Record<F, string>, idempotencyKey: string, tags: Tags) => Vars;
   payload: (data: Data) => MoneyPayload;
   /** The sentence announced when the money moved. */
   success: (values: Record<F, string>) => string;
+  /** Offer an optional reference (the user's own id for the payment) and a few metadata fields. */
+  withTags?: boolean;
 }
+
+/** The inputs every form with tags has besides its own, named as the API's `errors[].field` names them. */
+type TagField = "reference" | "metadata";
+const TAG_FIELDS: readonly TagField[] = ["reference", "metadata"];
+type MetadataTarget = { row: number; part: "key" | "value" } | null;
+const NO_TAGS: Tags = { reference: null, metadata: null };
 
 const UNKNOWN_OUTCOME =
   "We could not reach the wallet, so we don't know whether this went through. " +
@@ -44,8 +55,8 @@ function initialValues<F extends string>(fields: readonly FieldSpec<F>[]): Recor
 }
 
 /** The client's own checks; the server checks again and has the last word. */
-function validate<F extends string>(fields: readonly FieldSpec<F>[], values: Record<F, string>): FormErrors<F> {
-  const errors: FormErrors<F> = { fields: {}, form: [] };
+function validate<F extends string>(fields: readonly FieldSpec<F>[], values: Record<F, string>): FormErrors<F | TagField> {
+  const errors: FormErrors<F | TagField> = { fields: {}, form: [] };
   for (const field of fields) {
     const value = values[field.name].trim();
     if (field.required && value === "") errors.fields[field.name] = `Enter ${field.label.toLowerCase()}.`;
@@ -75,16 +86,23 @@ export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
   variables,
   payload,
   success,
+  withTags = false,
 }: MoneyFormProps<F, Data, Vars>) {
   const [values, setValues] = useState(() => initialValues(fields));
-  const [errors, setErrors] = useState<FormErrors<F>>({ fields: {}, form: [] });
+  const [reference, setReference] = useState("");
+  const [metadataRows, setMetadataRows] = useState<MetadataRow[]>([]);
+  const [errors, setErrors] = useState<FormErrors<F | TagField>>({ fields: {}, form: [] });
+  const [metadataTarget, setMetadataTarget] = useState<MetadataTarget>(null);
   const [outcome, setOutcome] = useState<{ message: string; transactionId?: string } | null>(null);
   const [failedTransactionId, setFailedTransactionId] = useState<string | null>(null);
   const [{ fetching }, execute] = useMutation(mutation);
   const inFlight = useRef(false);
   const form = useRef<HTMLFormElement>(null);
   const normalised = normalise(fields, values);
-  const { key, settle } = useIdempotencyKey(normalised);
+  // The key covers everything the form would send: another reference or metadata is another payment.
+  const { key, settle } = useIdempotencyKey(
+    withTags ? { values: normalised, reference: reference.trim(), metadata: metadataFingerprint(metadataRows) } : normalised,
+  );
 
   useEffect(() => {
     form.current?.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
@@ -95,14 +113,28 @@ export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
     // A second click while the first is in flight sends nothing; a later retry reuses the key.
     if (inFlight.current) return;
     const clientErrors = validate(fields, values);
+    let tags = NO_TAGS;
+    let target: MetadataTarget = null;
+    if (withTags) {
+      const referenceCheck = checkReference(reference);
+      const metadataCheck = checkMetadata(metadataRows);
+      if (!referenceCheck.ok) clientErrors.fields.reference = referenceCheck.message;
+      if (!metadataCheck.ok) {
+        clientErrors.fields.metadata = metadataCheck.message;
+        target = { row: metadataCheck.row, part: metadataCheck.part };
+      }
+      if (referenceCheck.ok && metadataCheck.ok)
+        tags = { reference: referenceCheck.reference, metadata: metadataCheck.metadata };
+    }
     setOutcome(null);
     setFailedTransactionId(null);
     setErrors(clientErrors);
+    setMetadataTarget(target);
     if (Object.keys(clientErrors.fields).length > 0) return;
 
     inFlight.current = true;
     try {
-      const result = await execute(variables(normalised, key), { requestPolicy: "network-only" });
+      const result = await execute(variables(normalised, key, tags), { requestPolicy: "network-only" });
       if (!result.data) {
         setErrors({ fields: {}, form: [UNKNOWN_OUTCOME] });
         return;
@@ -110,12 +142,15 @@ export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
       const answer = payload(result.data);
       settle();
       if (answer.errors.length > 0) {
-        setErrors(mapErrors(answer.errors, fields.map((field) => field.name)));
+        const names: (F | TagField)[] = fields.map((field) => field.name);
+        setErrors(mapErrors(answer.errors, withTags ? [...names, ...TAG_FIELDS] : names));
         if (answer.transaction) setFailedTransactionId(answer.transaction.id);
         return;
       }
       setErrors({ fields: {}, form: [] });
       setValues(initialValues(fields));
+      setReference("");
+      setMetadataRows([]);
       setOutcome({
         message: answer.replayed ? `${success(normalised)} (already done earlier)` : success(normalised),
         transactionId: answer.transaction?.id,
@@ -149,6 +184,26 @@ export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
           onChange={(event) => setValues((previous) => ({ ...previous, [field.name]: event.target.value }))}
         />
       ))}
+      {withTags && (
+        <>
+          <Field
+            name="reference"
+            label="Reference"
+            hint="Optional: your own id for this payment, like an order number. Each can be used for one payment."
+            error={errors.fields.reference}
+            value={reference}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(event) => setReference(event.target.value)}
+          />
+          <MetadataEditor
+            rows={metadataRows}
+            onChange={setMetadataRows}
+            error={errors.fields.metadata}
+            errorAt={metadataTarget}
+          />
+        </>
+      )}
       <button type="submit" disabled={fetching} aria-busy={fetching}>
         {fetching ? "Sending…" : submitLabel}
       </button>

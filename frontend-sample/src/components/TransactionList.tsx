@@ -16,6 +16,7 @@ export const TransactionRow = graphql(`
     failureCode
     holdState
     note
+    reference
     sender {
       username
     }
@@ -87,6 +88,7 @@ export function TransactionList({
               {" · "}
               <span className="status">{STATUS_LABELS[transaction.status]}</span>
               {transaction.holdState && ` · ${transaction.holdState.toLowerCase()}`}
+              {transaction.reference && <span className="ref"> · Ref. {transaction.reference}</span>}
               {transaction.status === "FAILED" && (
                 <span className="reason"> · {messageFor(transaction.failureCode)}</span>
               )}

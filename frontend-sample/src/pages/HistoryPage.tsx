@@ -1,16 +1,22 @@
-import { useState } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
 import { useQuery } from "urql";
 
-import { Select } from "../components/Field";
+import { Field, Select } from "../components/Field";
 import { KIND_LABELS, STATUS_LABELS, TransactionList } from "../components/TransactionList";
 import { useViewer } from "../components/Viewer";
 import { graphql } from "../gql";
 import type { TransactionKind, TransactionStatus } from "../gql/graphql";
 
 const History = graphql(`
-  query History($first: Int!, $after: String, $kind: TransactionKind, $status: TransactionStatus) {
-    transactions(first: $first, after: $after, kind: $kind, status: $status) {
+  query History(
+    $first: Int!
+    $after: String
+    $kind: TransactionKind
+    $status: TransactionStatus
+    $reference: String
+  ) {
+    transactions(first: $first, after: $after, kind: $kind, status: $status, reference: $reference) {
       totalCount
       edges {
         node {
@@ -39,19 +45,21 @@ function HistoryChunk({
   after,
   kind,
   status,
+  reference,
   isLast,
   onLoadMore,
 }: {
   after: string | null;
   kind: TransactionKind | null;
   status: TransactionStatus | null;
+  reference: string | null;
   isLast: boolean;
   onLoadMore: (cursor: string) => void;
 }) {
   const viewer = useViewer();
   const [{ data, fetching, error }] = useQuery({
     query: History,
-    variables: { first: PAGE_SIZE, after, kind, status },
+    variables: { first: PAGE_SIZE, after, kind, status, reference },
     requestPolicy: "cache-and-network",
   });
   if (!data) return fetching ? <p>Loading…</p> : error ? <p role="alert">Could not load your history.</p> : null;
@@ -73,18 +81,62 @@ function HistoryChunk({
   );
 }
 
+/** The reference to look for: typed, then applied with Enter or "Filter" (not one query per keystroke). */
+function ReferenceFilter({ value, onApply }: { value: string | null; onApply: (value: string) => void }) {
+  const [draft, setDraft] = useState(value ?? "");
+  const [applied, setApplied] = useState(value);
+  const form = useRef<HTMLFormElement>(null);
+  if (applied !== value) {
+    // Back, forward or "Clear" changed the URL: the box shows what is applied.
+    setApplied(value);
+    setDraft(value ?? "");
+  }
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    onApply(draft.trim());
+  }
+  function clear() {
+    onApply("");
+    form.current?.querySelector("input")?.focus();
+  }
+  return (
+    <form ref={form} role="search" className="reference-filter" onSubmit={submit}>
+      <Field
+        label="Reference"
+        hint="The exact reference a payment was given"
+        type="search"
+        autoComplete="off"
+        spellCheck={false}
+        value={draft}
+        onChange={(event) => setDraft(event.target.value)}
+      />
+      <div className="buttons">
+        <button type="submit" className="secondary">
+          Filter
+        </button>
+        {value && (
+          <button type="button" className="secondary" onClick={clear}>
+            Clear<span className="visually-hidden"> the reference filter</span>
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
+
 export function HistoryPage() {
   const [params, setParams] = useSearchParams();
   const kind = parse(params.get("kind"), KINDS);
   const status = parse(params.get("status"), STATUSES);
-  const filterKey = `${kind}-${status}`;
+  const reference = params.get("reference")?.trim() || null;
+  const filterKey = JSON.stringify([kind, status, reference]);
   const [pages, setPages] = useState<{ filterKey: string; cursors: (string | null)[] }>({
     filterKey,
     cursors: [null],
   });
   const cursors = pages.filterKey === filterKey ? pages.cursors : [null];
 
-  function setFilter(name: "kind" | "status", value: string) {
+  function setFilter(name: "kind" | "status" | "reference", value: string) {
     const next = new URLSearchParams(params);
     if (value) next.set(name, value);
     else next.delete(name);
@@ -110,6 +162,7 @@ export function HistoryPage() {
             ...STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] })),
           ]}
         />
+        <ReferenceFilter value={reference} onApply={(value) => setFilter("reference", value)} />
       </div>
       <div className="card">
         {cursors.map((after, index) => (
@@ -118,6 +171,7 @@ export function HistoryPage() {
             after={after}
             kind={kind}
             status={status}
+            reference={reference}
             isLast={index === cursors.length - 1}
             onLoadMore={(cursor) => setPages({ filterKey, cursors: [...cursors, cursor] })}
           />

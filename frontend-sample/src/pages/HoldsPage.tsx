@@ -204,14 +204,16 @@ export function HoldsPage() {
           { name: "amount", label: "Amount", kind: "amount", required: true, hint: `In ${viewer.currency}` },
           { name: "expiresInMinutes", label: "Expires in (minutes)", kind: "number", required: true, initial: "60" },
         ]}
+        withTags
         submitLabel="Hold money"
         mutation={CreateHold}
-        variables={(values, idempotencyKey) => ({
+        variables={(values, idempotencyKey, tags) => ({
           input: {
             receiverUsername: values.receiverUsername,
             amount: values.amount,
             expiresInSeconds: Math.round(Number(values.expiresInMinutes) * 60),
             idempotencyKey,
+            ...tags,
           },
         })}
         payload={(data) => data.createHold}

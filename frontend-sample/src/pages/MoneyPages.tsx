@@ -103,9 +103,10 @@ export function AddMoneyPage() {
       <h1 id="add-money-title">Add money</h1>
       <MoneyForm
         fields={[{ name: "amount", label: "Amount", kind: "amount", required: true, hint: `In ${currency}` }]}
+        withTags
         submitLabel="Add money"
         mutation={AddMoney}
-        variables={(values, idempotencyKey) => ({ input: { amount: values.amount, idempotencyKey } })}
+        variables={(values, idempotencyKey, tags) => ({ input: { amount: values.amount, idempotencyKey, ...tags } })}
         payload={(data) => data.addMoney}
         success={(values) => `Added ${formatMoney(values.amount, currency)}.`}
       />
@@ -124,14 +125,16 @@ export function TransferPage() {
           { name: "amount", label: "Amount", kind: "amount", required: true, hint: `In ${currency}` },
           { name: "note", label: "Note", kind: "text", hint: "Optional" },
         ]}
+        withTags
         submitLabel="Send"
         mutation={Transfer}
-        variables={(values, idempotencyKey) => ({
+        variables={(values, idempotencyKey, tags) => ({
           input: {
             receiverUsername: values.receiverUsername,
             amount: values.amount,
             note: optionalNote(values.note),
             idempotencyKey,
+            ...tags,
           },
         })}
         payload={(data) => data.transfer}
@@ -159,14 +162,16 @@ export function PayByMobilePage() {
           { name: "amount", label: "Amount", kind: "amount", required: true, hint: `In ${currency}` },
           { name: "note", label: "Note", kind: "text", hint: "Optional" },
         ]}
+        withTags
         submitLabel="Pay"
         mutation={PayByMobile}
-        variables={(values, idempotencyKey) => ({
+        variables={(values, idempotencyKey, tags) => ({
           input: {
             mobileNumber: values.mobileNumber,
             amount: values.amount,
             note: optionalNote(values.note),
             idempotencyKey,
+            ...tags,
           },
         })}
         payload={(data) => data.payByMobile}
@@ -183,9 +188,10 @@ export function WithdrawPage() {
       <h1 id="withdraw-title">Withdraw</h1>
       <MoneyForm
         fields={[{ name: "amount", label: "Amount", kind: "amount", required: true, hint: `In ${currency}` }]}
+        withTags
         submitLabel="Withdraw"
         mutation={Withdraw}
-        variables={(values, idempotencyKey) => ({ input: { amount: values.amount, idempotencyKey } })}
+        variables={(values, idempotencyKey, tags) => ({ input: { amount: values.amount, idempotencyKey, ...tags } })}
         payload={(data) => data.withdraw}
         success={(values) => `Withdrew ${formatMoney(values.amount, currency)}.`}
       />

@@ -1,4 +1,4 @@
-import { useEffect } from "react";
+import { Fragment, useEffect } from "react";
 import { Link, useParams } from "react-router";
 import { useQuery } from "urql";
 
@@ -7,6 +7,7 @@ import { useViewer } from "../components/Viewer";
 import { graphql } from "../gql";
 import { formatAmount } from "../money/amount";
 import { messageFor } from "../money/errors";
+import { metadataEntries } from "../money/tags";
 
 const TransactionDetail = graphql(`
   query TransactionDetail($id: ID!) {
@@ -14,6 +15,7 @@ const TransactionDetail = graphql(`
       ...TransactionRow
       idempotencyKey
       expiresAt
+      metadata
       original {
         id
         kind
@@ -53,6 +55,7 @@ export function TransactionPage() {
     return () => window.clearTimeout(timer);
   }, [receiptPending, refresh, data]);
 
+  const metadata = metadataEntries(transaction?.metadata);
   if (!data) return fetching ? <p>Loading…</p> : <p role="alert">Could not load this transaction.</p>;
   if (!transaction) {
     return (
@@ -113,10 +116,31 @@ export function TransactionPage() {
               </dd>
             </>
           )}
-          <dt>Reference</dt>
+          {transaction.reference && (
+            <>
+              <dt>Reference</dt>
+              <dd data-testid="reference" className="mono">
+                {transaction.reference}
+              </dd>
+            </>
+          )}
+          <dt>Transaction ID</dt>
           <dd className="mono">{transaction.id}</dd>
         </dl>
       </div>
+      {metadata.length > 0 && (
+        <div className="card">
+          <h2>Metadata</h2>
+          <dl className="details metadata-list" data-testid="metadata">
+            {metadata.map(([key, value]) => (
+              <Fragment key={key}>
+                <dt className="mono">{key}</dt>
+                <dd>{value}</dd>
+              </Fragment>
+            ))}
+          </dl>
+        </div>
+      )}
       {transaction.status === "SUCCESS" && (
         <div className="card">
           <h2>Receipt</h2>
