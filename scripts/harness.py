@@ -407,7 +407,8 @@ def stack(allowed_hosts: str) -> int:
 
 
 def e2e(port: int, access_token_seconds: int) -> int:
-    """The SPA's end-to-end server: a throwaway database, migrated, served by daphne with short-lived tokens."""
+    """The SPA's end-to-end server: a throwaway database, migrated, served by daphne with short-lived tokens, and a
+    webhook sender."""
     database = postgres()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     env = {
@@ -419,18 +420,23 @@ def e2e(port: int, access_token_seconds: int) -> int:
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "WARNING",
         "REGISTER_RATE_PER_ADDRESS": "1000/h",  # every test user signs up from 127.0.0.1
+        # The specs' webhook receivers listen on 127.0.0.1, and a failing one is retried within the spec.
+        "WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true",
+        "WEBHOOK_RETRY_BASE_SECONDS": "1",
     }
-    server = None
+    server = sender = None
     try:
         manage(env, "migrate", "--noinput", "-v", "0")
+        sender = webhook_sender(env, "--poll", "0.2")
         server = daphne(env, port=port)
         print(f"e2e: serving on http://127.0.0.1:{port}/", flush=True)
         return server.popen.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        if server is not None:
-            server.stop()
+        for process in (server, sender):
+            if process is not None:
+                process.stop()
         database.stop()
 
 
