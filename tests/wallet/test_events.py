@@ -199,3 +199,25 @@ def test_the_kafka_transport_publishes_to_a_real_cluster(some_events):
             seen.add(json.loads(record.value())["event_id"])
     consumer.close()
     assert seen >= {str(event_id) for event_id in some_events}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_process_a_failing_consumer_stops_neither_the_others_nor_the_movement(
+    make_user, fund, settings, monkeypatch
+):
+    from wallet.events import handlers
+
+    settings.EVENTS_IN_PROCESS = True
+    alice, _ = make_user("alice"), make_user("bob")
+    fund(alice, "10.00")
+
+    def broken(events):
+        raise RuntimeError("receipts are down")
+
+    monkeypatch.setitem(handlers.CONSUMERS, "receipts", broken)
+    result = transfer_create(sender=alice, receiver_username="bob", amount=Decimal("1"), idempotency_key="t-broken")
+
+    assert result.error is None and result.transaction.status == "SUCCESS"
+    event_id = OutboxEvent.objects.get(transaction=result.transaction).event_id
+    handled = set(ProcessedEvent.objects.filter(event_id=event_id).values_list("consumer", flat=True))
+    assert handled == set(handlers.CONSUMERS) - {"receipts"}

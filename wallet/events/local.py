@@ -1,9 +1,13 @@
 """Without Redis (the embedded default) there is no stream to consume: the consumers run in-process, after commit."""
 
+import logging
+
 from django.conf import settings
 from django.db import transaction
 
 from wallet.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
 
 
 def dispatch_after_commit(events: list[OutboxEvent]) -> None:
@@ -17,7 +21,11 @@ def dispatch_after_commit(events: list[OutboxEvent]) -> None:
 
         messages = [message(event) for event in events]
         for name, handler in CONSUMERS.items():
-            consume_batch(consumer=name, events=messages, handler=handler)
+            # Each on its own: a failing consumer is logged, and neither stops the others nor becomes an error for
+            # a movement that committed.
+            try:
+                consume_batch(consumer=name, events=messages, handler=handler)
+            except Exception:
+                logger.exception("in-process consumer %s failed on %d event(s)", name, len(messages))
 
-    # robust: a failing consumer is logged, never turned into an error for a movement that committed.
-    transaction.on_commit(dispatch, robust=True)
+    transaction.on_commit(dispatch)
