@@ -8,6 +8,7 @@ due deliveries under a lease, so one that dies mid-send leaves them due again fo
 """
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -250,7 +251,10 @@ def run_sender(*, stop: threading.Event, poll_seconds: float = 0.5) -> None:
             close_old_connections()
             attempt(claimed)
         except Exception:
-            logger.exception("webhook delivery %s failed unexpectedly; it is due again after its lease", claimed.id)
+            # Counted as a failed attempt, so that a delivery that always breaks the sender still runs out of retries.
+            logger.exception("webhook delivery %s: the sender failed unexpectedly", claimed.id)
+            with contextlib.suppress(Exception):  # the database may be what failed: then the lease brings it back
+                record(claimed, egress.Outcome(None, "the sender failed unexpectedly", 0))
         finally:
             finished.put(claimed.id)
 
