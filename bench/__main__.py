@@ -2,6 +2,8 @@
 
 Scenarios (--scenarios picks a subset; each load scenario runs at every --clients level):
   history    history latency as the ledger grows (--scale ledger sizes)
+  lookups    transactions(reference:) and transactions(metadataKey:, metadataValue:) latency as the ledger grows
+             (--scale ledger sizes; a merchant's 2,000 tagged movements among everyone's: bench/lookups.py)
   spread     transfers between random pairs of --wallets users, against pgbench's spread limit
   hot        transfers from random users to one merchant, against pgbench's hot-wallet limit
   add_money  top-ups of random users, against the spread transfer rate
@@ -41,7 +43,8 @@ LOAD_SCENARIOS = ("spread", "hot", "add_money", "batch", "reads", "mixed")
 BACKGROUND_TRANSFER_CLIENTS = 8  # the transfers that run alongside the mixed scenario's reads
 # Reads at 8 clients with 8 clients' transfers alongside, before the posting engine (bench/RESULTS.md at 4cdcb0c).
 READS_BEFORE_PER_SECOND = 90.3
-SCENARIOS = ("history", *LOAD_SCENARIOS, "pipeline")
+GROWTH_SCENARIOS = ("history", "lookups")  # measured as the ledger grows, before the others
+SCENARIOS = (*GROWTH_SCENARIOS, *LOAD_SCENARIOS, "pipeline")
 
 
 def parse_args() -> argparse.Namespace:
@@ -51,7 +54,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--wallets", type=int, default=10_000, help="customer wallets (at least 101)")
     parser.add_argument("--clients", default="1,8,32", help="concurrency levels (wrk connections)")
     parser.add_argument("--duration", type=float, default=8.0, help="seconds measured per point (whole seconds)")
-    parser.add_argument("--scale", default="10000,100000,1000000", help="ledger sizes (entries) for history timing")
+    parser.add_argument(
+        "--scale", default="10000,100000,1000000", help="ledger sizes (entries) for the history and lookups timings"
+    )
     parser.add_argument("--workers", type=int, default=6, help="gunicorn worker processes")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "last-run.json")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"a subset of {','.join(SCENARIOS)}")
@@ -268,10 +273,10 @@ def run_benchmark(args, clients, tiers, workdir, database, env) -> dict:
     users_file = None
     try:
         log(f"gunicorn with {args.workers} workers on {server.url}")
-        if "history" in scenarios:
-            report["history"] = measure_history(server.url, tiers)
+        if set(scenarios) & set(GROWTH_SCENARIOS):
+            report.update(measure_growth(server.url, tiers, scenarios, groups))
 
-        if set(scenarios) - {"history"}:
+        if set(scenarios) - set(GROWTH_SCENARIOS):
             log(f"seeding {args.wallets:,} funded wallets and a merchant wallet")
             fixtures.create_funded_users(prefix="user", count=args.wallets, balance_minor=1_000_000, password=PASSWORD)
             fixtures.create_funded_users(prefix="merchant", count=1, balance_minor=1_000_000, password=PASSWORD)
@@ -336,27 +341,55 @@ def _wrk_version() -> str:
     return output.splitlines()[0].split(" [")[0] if output else "?"
 
 
-def measure_history(url: str, tiers: list[int]) -> list[dict]:
-    """History timing as the ledger grows: one user's history grows with it."""
+def measure_growth(url: str, tiers: list[int], scenarios: list[str], groups: cpu.Groups) -> dict:
+    """The history and lookups timings as the ledger grows to each of `tiers` entries. history: one user's history
+    grows with the ledger (all of it, or half of it when lookups run too); lookups: the other half is the tagged
+    population of bench/lookups.py. After each growth the database is vacuumed and analysed, as autovacuum would
+    leave it (and so that autovacuum of the bulk load does not run during the measurements)."""
     from graphql_jwt.shortcuts import get_token
 
-    from bench import fixtures
+    from bench import fixtures, lookups
     from schema.pagination import encode_cursor
     from wallet.models import LedgerEntry, TransactionParty, Wallet
 
-    fixtures.create_funded_users(prefix="hist", count=2, balance_minor=10_000, password=PASSWORD)
-    one, other = Wallet.objects.filter(user__username__startswith="hist").order_by("id")
-    token = get_token(one.user)
-    rows = []
+    report: dict = {}
+    if "history" in scenarios:
+        fixtures.create_funded_users(prefix="hist", count=2, balance_minor=10_000, password=PASSWORD)
+        one, other = Wallet.objects.filter(user__username__startswith="hist").order_by("id")
+        token = get_token(one.user)
+        report["history"] = []
+    if "lookups" in scenarios:
+        lookups.seed(PASSWORD)
+        report["lookups"] = []
     for tier in tiers:
-        fixtures.grow_history(one_wallet=one, other_wallet=other, total_entries=tier)
-        history = TransactionParty.objects.filter(wallet=one).order_by("transaction_id")
-        middle = history.values_list("transaction_id", flat=True)[history.count() // 2]
-        timing = time_history(url, token, deep_cursor=encode_cursor(middle))
+        began = time.monotonic()
+        if "history" in scenarios:
+            fixtures.grow_history(
+                one_wallet=one, other_wallet=other, total_entries=tier // 2 if "lookups" in scenarios else tier
+            )
+        if "lookups" in scenarios:
+            lookups.grow(tier, PASSWORD)
+        fixtures.vacuum_analyze()
         entries = LedgerEntry.objects.count()
-        rows.append({"ledger_entries": entries, **timing})
-        log(f"history at {entries:,} entries: {timing}")
-    return rows
+        log(f"ledger grown to {entries:,} entries in {time.monotonic() - began:.1f} s (vacuumed and analysed)")
+        if "history" in scenarios:
+            history = TransactionParty.objects.filter(wallet=one).order_by("transaction_id")
+            middle = history.values_list("transaction_id", flat=True)[history.count() // 2]
+            timing = time_history(url, token, deep_cursor=encode_cursor(middle))
+            report["history"].append({"ledger_entries": entries, **timing})
+            log(f"history at {entries:,} entries: {timing}")
+        if "lookups" in scenarios:
+            row = lookups.measure(url, groups)
+            report["lookups"].append(row)
+            for name, result in row["queries"].items():
+                page = result["sql"][0] if result["sql"] else {}
+                log(
+                    f"lookups at {entries:,} entries, {name}: p50 {result['p50_ms']} / p95 {result['p95_ms']} / "
+                    f"p99 {result['p99_ms']} ms; CPU ms/request web {result['cpu_ms_per_request']['web']}, "
+                    f"postgres {result['cpu_ms_per_request']['postgres']}; SQL {page.get('execution_ms')} ms "
+                    f"(+{page.get('planning_ms')} planning): {'; '.join(page.get('scans', []))}"
+                )
+    return report
 
 
 class Load:
@@ -503,10 +536,23 @@ def targets(report: dict) -> dict:
         }
         found["history_largest_over_smallest_p50"] = flat
         found["history_within_1_5x"] = all(ratio <= 1.5 for ratio in flat.values())
+    lookups = report.get("lookups") or []
+    if len(lookups) >= 2:
+        first, last = lookups[0]["queries"], lookups[-1]["queries"]
+        flat = {name: round(last[name]["p50_ms"] / first[name]["p50_ms"], 2) for name in last}
+        found["lookups_largest_over_smallest_p50"] = flat
+        found["lookups_within_1_5x"] = all(ratio <= 1.5 for ratio in flat.values())
+        found["lookups_sql_execution_largest_over_smallest"] = {
+            name: round(_sql_ms(last[name]) / _sql_ms(first[name]), 2) for name in last
+        }
     pipeline = report.get("pipeline")
     if pipeline and pipeline["all_over_web_and_postgres"] is not None:
         found["pipeline_cpu_all_over_web_and_postgres_at_most_1_5"] = pipeline["all_over_web_and_postgres"] <= 1.5
     return found
+
+
+def _sql_ms(result: dict, key: str = "execution_ms") -> float:
+    return sum(statement[key] for statement in result["sql"])
 
 
 def print_table(report: dict) -> None:
@@ -590,6 +636,26 @@ def print_table(report: dict) -> None:
                 f"{entry['ledger_entries']:>12,} entries   {first['p50_ms']:>10} / {first['p95_ms']:<10}"
                 f"{deep['p50_ms']:>10} / {deep['p95_ms']}"
             )
+        print()
+    if report.get("lookups"):
+        print(
+            "lookups, as a merchant with 2,000 tagged movements, one client: transactions(first: 20, reference: | "
+            "metadataKey:, metadataValue:)"
+        )
+        print(
+            f"{'entries':>12} {'query':<10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}"
+            f"{'web CPU':>9}{'pg CPU':>8}{'SQL ms':>8}{'plan ms':>8}  scans"
+        )
+        for entry in report["lookups"]:
+            for name, result in entry["queries"].items():
+                cost = result["cpu_ms_per_request"]
+                statements = result["sql"]
+                print(
+                    f"{entry['ledger_entries']:>12,} {name:<10}{_cell(result['p50_ms'])}{_cell(result['p95_ms'])}"
+                    f"{_cell(result['p99_ms'])}{result['per_second']:>8}{cost['web']:>9}{cost['postgres']:>8}"
+                    f"{_sql_ms(result):>8.2f}{_sql_ms(result, 'planning_ms'):>8.2f}"
+                    f"  {'; '.join(scan for s in statements for scan in s['scans'] if 'wallet_user' not in scan)}"
+                )
         print()
     ledger = report["ledger"]
     print(f"peak RSS per worker (MiB): {report.get('worker_peak_rss_mib')}")

@@ -29,13 +29,15 @@ FIXTURE_TIME = "now() - interval '2 days'"  # before today, so daily-limit count
 
 
 def _apply_plan(cursor) -> None:
-    """Turns the rows of temp table `plan` into ledger rows, in `seq` order."""
+    """Turns the rows of temp table `plan` (seq, kind, initiator_id, sender, receiver, amount, key, reference,
+    metadata) into ledger rows, in `seq` order."""
     cursor.execute(
         f"""
         INSERT INTO wallet_transaction (kind, status, amount, currency, initiator_id, sender_wallet_id,
-            receiver_wallet_id, idempotency_key, request_fingerprint, failure_code, note, created_at)
+            receiver_wallet_id, idempotency_key, request_fingerprint, failure_code, note, reference, metadata,
+            created_at)
         SELECT kind, 'SUCCESS', amount, 'USD', initiator_id, sender, receiver, key, 'bench-fixture', '', '',
-            {FIXTURE_TIME}
+            reference, metadata, {FIXTURE_TIME}
         FROM plan ORDER BY seq;
 
         CREATE TEMP TABLE legs ON COMMIT DROP AS
@@ -159,30 +161,35 @@ def _funding_wallet_id() -> int:
     return wallet.pk
 
 
-def create_funded_users(*, prefix: str, count: int, balance_minor: int, password: str) -> None:
-    """Users `{prefix}00001`… with wallets, each topped up from the funding account."""
+def create_funded_users(*, prefix: str, count: int, balance_minor: int, password: str, first: int = 1) -> None:
+    """Users `{prefix}00001`… (from `{prefix}{first:05}`) with wallets, each topped up from the funding account."""
     funding = _funding_wallet_id()
+    names = (f"{prefix}{first:05}", f"{prefix}{first + count - 1:05}")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(
             """
             INSERT INTO wallet_user (password, is_superuser, username, first_name, last_name, email,
                 is_staff, is_active, date_joined)
-            SELECT %s, false, %s || lpad(g::text, 5, '0'), '', '', '', false, true, now()
-            FROM generate_series(1, %s) g;
+            SELECT %(password)s, false, %(prefix)s || lpad(g::text, 5, '0'), '', '', '', false, true, now()
+            FROM generate_series(%(first)s, %(first)s + %(count)s - 1) g;
 
             INSERT INTO wallet_wallet (user_id, kind, currency, balance, held, daily_transfer_limit, spent_today,
                 created_at)
             SELECT id, 'CUSTOMER', 'USD', 0, 0, 100000000000, 0, now()
-            FROM wallet_user WHERE username LIKE %s ORDER BY id;
+            FROM wallet_user WHERE username BETWEEN %(low)s AND %(high)s ORDER BY id;
 
             CREATE TEMP TABLE plan ON COMMIT DROP AS
             SELECT row_number() OVER (ORDER BY w.id) AS seq, 'ADD_MONEY'::varchar AS kind, w.user_id AS initiator_id,
-                %s::bigint AS sender, w.id AS receiver, %s::bigint AS amount, 'bench-seed'::varchar AS key
-            FROM wallet_wallet w JOIN wallet_user u ON u.id = w.user_id WHERE u.username LIKE %s;
+                %(funding)s::bigint AS sender, w.id AS receiver, %(balance)s::bigint AS amount,
+                'bench-seed'::varchar AS key, ''::varchar AS reference, '{}'::jsonb AS metadata
+            FROM wallet_wallet w JOIN wallet_user u ON u.id = w.user_id WHERE u.username BETWEEN %(low)s AND %(high)s;
             """,
-            [make_password(password), prefix, count, f"{prefix}%", funding, balance_minor, f"{prefix}%"],
-        )
+            {
+                "password": make_password(password), "prefix": prefix, "first": first, "count": count,
+                "low": names[0], "high": names[1], "funding": funding, "balance": balance_minor,
+            },
+        )  # fmt: skip
         _apply_plan(cursor)
 
 
@@ -203,7 +210,8 @@ def grow_history(*, one_wallet: Wallet, other_wallet: Wallet, total_entries: int
                 CASE WHEN g %% 2 = 0 THEN %(other)s ELSE %(one)s END::bigint AS sender,
                 CASE WHEN g %% 2 = 0 THEN %(one)s ELSE %(other)s END::bigint AS receiver,
                 1::bigint AS amount,
-                'bench-history-' || g || '-' || txid_current() AS key
+                'bench-history-' || g || '-' || txid_current() AS key,
+                ''::varchar AS reference, '{}'::jsonb AS metadata
             FROM generate_series(0, %(count)s - 1) g;
             """,
             {
@@ -222,3 +230,102 @@ def grow_history(*, one_wallet: Wallet, other_wallet: Wallet, total_entries: int
 def vacuum_analyze() -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+
+
+# The tagged ledger of the lookups scenario (bench/__main__.py): a merchant whose server tags every movement with a
+# reference and metadata, and other users who do the same. Every user numbers its own orders from 1001, as shops
+# do, so a reference or an order id is the initiator's own but the same string recurs across initiators: at a
+# million entries one value is shared by thousands of them, which a lookup by value must not pay for.
+CHANNELS = ("web", "app", "pos")
+FIRST_ORDER = 1001
+
+
+def _tagged_wallets(prefix: str) -> tuple[list[int], list[int]]:
+    """(user ids, wallet ids) of the tagged population, in username order: the measured merchant first."""
+    rows = list(
+        Wallet.objects.filter(user__username__startswith=prefix).order_by("user__username").values_list("user_id", "id")
+    )
+    return [user for user, _ in rows], [wallet for _, wallet in rows]
+
+
+def _tagged_transfers(cursor, *, prefix: str, count: int, to_merchant: bool) -> None:
+    """`count` tagged transfers initiated by the other users in turn, each its initiator's next order (reference
+    INV-<order>, metadata {"order_id": "<order>", "channel": web/app/pos}); each pays the merchant (`to_merchant`)
+    or another of the others. Numbered on from where the last call stopped."""
+    users, wallets = _tagged_wallets(prefix)
+    cursor.execute(
+        "SELECT initiator_id, count(*) FROM wallet_transaction WHERE initiator_id = ANY(%s) AND reference <> '' "
+        "GROUP BY initiator_id",
+        [users[1:]],
+    )
+    orders = dict(cursor.fetchall())
+    cursor.execute("SET LOCAL session_replication_role = replica")
+    cursor.execute(
+        """
+        CREATE TEMP TABLE plan ON COMMIT DROP AS
+        WITH moves AS (
+            SELECT g, 2 + g %% %(others)s AS i,
+                CASE WHEN %(to_merchant)s THEN 1
+                    ELSE 2 + (g %% %(others)s + 1 + (g / %(others)s) %% (%(others)s - 1)) %% %(others)s END AS j
+            FROM generate_series(%(first)s, %(first)s + %(count)s - 1) g
+        ), numbered AS (
+            SELECT m.*, %(first_order)s - 1 + coalesce((%(orders)s::bigint[])[m.i], 0)
+                + row_number() OVER (PARTITION BY m.i ORDER BY m.g) AS order_no
+            FROM moves m
+        )
+        SELECT g - %(first)s AS seq, 'TRANSFER'::varchar AS kind, (%(users)s::bigint[])[i] AS initiator_id,
+            (%(wallets)s::bigint[])[i] AS sender, (%(wallets)s::bigint[])[j] AS receiver,
+            (100 + g %% 900)::bigint AS amount, 'bench-tag-' || g AS key, ('INV-' || order_no)::varchar AS reference,
+            jsonb_build_object('order_id', order_no::text, 'channel', (%(channels)s::text[])[1 + g %% 3]) AS metadata
+        FROM numbered
+        """,
+        {
+            "users": users, "wallets": wallets, "others": len(users) - 1, "first": sum(orders.values()),
+            "count": count, "to_merchant": to_merchant, "first_order": FIRST_ORDER, "channels": list(CHANNELS),
+            "orders": [orders.get(user, 0) for user in users],
+        },
+    )  # fmt: skip
+    _apply_plan(cursor)
+
+
+def seed_tagged(*, prefix: str, others: int, own: int, password: str) -> None:
+    """The measured merchant `{prefix}00001` and `others` users, funded; the merchant initiates `own` tagged
+    transfers to them (its orders 1001 …) and receives `own` tagged transfers from them (their first orders)."""
+    create_funded_users(prefix=prefix, count=others + 1, balance_minor=10_000_000, password=password)
+    users, wallets = _tagged_wallets(prefix)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            """
+            CREATE TEMP TABLE plan ON COMMIT DROP AS
+            SELECT g AS seq, 'TRANSFER'::varchar AS kind, %(merchant)s::bigint AS initiator_id,
+                %(wallet)s::bigint AS sender, (%(wallets)s::bigint[])[2 + g %% %(others)s] AS receiver,
+                (100 + g %% 900)::bigint AS amount, 'bench-tag-own-' || g AS key,
+                ('INV-' || (%(first_order)s + g))::varchar AS reference,
+                jsonb_build_object('order_id', (%(first_order)s + g)::text,
+                    'channel', (%(channels)s::text[])[1 + g %% 3]) AS metadata
+            FROM generate_series(0, %(own)s - 1) g
+            """,
+            {
+                "merchant": users[0], "wallet": wallets[0], "wallets": wallets, "others": others, "own": own,
+                "first_order": FIRST_ORDER, "channels": list(CHANNELS),
+            },
+        )  # fmt: skip
+        _apply_plan(cursor)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _tagged_transfers(cursor, prefix=prefix, count=own, to_merchant=True)
+
+
+def grow_tagged(*, prefix: str, users: int, total_entries: int, password: str) -> None:
+    """More users (`users` in all, the merchant included), then the other users' tagged transfers among themselves
+    until the whole ledger holds `total_entries` entries."""
+    existing = Wallet.objects.filter(user__username__startswith=prefix).count()
+    if users > existing:
+        create_funded_users(
+            prefix=prefix, first=existing + 1, count=users - existing, balance_minor=10_000_000, password=password
+        )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM wallet_ledgerentry")
+        missing = (total_entries - cursor.fetchone()[0]) // 2
+        if missing > 0:
+            _tagged_transfers(cursor, prefix=prefix, count=missing, to_merchant=False)

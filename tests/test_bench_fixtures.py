@@ -22,6 +22,45 @@ def test_funded_users_and_grown_history_keep_the_ledger_consistent():
     assert report.problems == [] and report.ledger_sum == 0
 
 
+def test_the_tagged_ledger_of_the_lookups_is_consistent_and_numbers_each_users_orders_from_1001():
+    from bench import lookups
+    from wallet.models import Transaction
+
+    fixtures.seed_tagged(prefix="tag", others=30, own=100, password="x")
+    fixtures.grow_tagged(prefix="tag", users=41, total_entries=1_000, password="x")
+
+    assert LedgerEntry.objects.count() == 1_000
+    report = audit_ledger()
+    assert report.problems == [] and report.ledger_sum == 0
+    merchant = lookups.merchant()
+    own = Transaction.objects.filter(initiator=merchant).exclude(reference="")
+    assert sorted(own.values_list("reference", flat=True)) == [f"INV-{order}" for order in range(1001, 1101)]
+    assert own.get(reference="INV-1020").metadata == {"order_id": "1020", "channel": "app"}
+    assert TransactionParty.objects.filter(wallet=merchant.wallet).count() == 1 + 100 + 100
+    # Every other user's first order reached the merchant; later ones went to the others, the ten added later too.
+    firsts = Transaction.objects.filter(reference="INV-1001").exclude(initiator=merchant)
+    assert firsts.filter(receiver_wallet=merchant.wallet).count() == 30
+    initiators = Transaction.objects.exclude(reference="").values("initiator").distinct().count()
+    assert initiators == 41
+    for user in Transaction.objects.exclude(reference="").values_list("initiator", flat=True).distinct():
+        references = Transaction.objects.filter(initiator=user).exclude(reference="")
+        orders = sorted(int(reference[4:]) for reference in references.values_list("reference", flat=True))
+        assert orders == list(range(1001, 1001 + len(orders)))
+
+
+def test_the_lookups_scenario_asks_what_the_service_answers_as_it_expects():
+    from graphql_jwt.shortcuts import get_token
+
+    from bench import lookups
+
+    fixtures.seed_tagged(prefix="tag", others=30, own=100, password="x")
+    token = get_token(lookups.merchant())
+
+    for name in lookups.QUERIES:  # each checks its answer's number of edges
+        statements = lookups.captured_sql(name, token)
+        assert any("wallet_transactionparty" in sql for sql in statements), name
+
+
 def test_the_sql_entry_hash_of_pgbench_is_the_services():
     from datetime import UTC, datetime
 
