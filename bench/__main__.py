@@ -59,6 +59,14 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=6, help="gunicorn worker processes")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "last-run.json")
+    parser.add_argument(
+        "--sql",
+        type=Path,
+        action="append",
+        default=[],
+        help="a file of SQL to run on the migrated database before anything is seeded, e.g. an index being tried "
+        "before its migration (bench/txn_tags.sql); repeatable",
+    )
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"a subset of {','.join(SCENARIOS)}")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of unmeasured load before each point")
     parser.add_argument("--pipeline-clients", type=int, default=8, help="concurrency of the pipeline scenario")
@@ -208,6 +216,15 @@ def migrated_database(env_overrides: dict) -> Iterator[tuple[dict, harness.Postg
         database.stop()
 
 
+def run_sql(paths: list[Path]) -> None:
+    from django.db import connection
+
+    for path in paths:
+        log(f"running {path}")
+        with connection.cursor() as cursor:
+            cursor.execute(path.read_text())
+
+
 def main() -> None:
     args = parse_args()
     clients = [int(c) for c in args.clients.split(",")]
@@ -230,6 +247,7 @@ def main() -> None:
     }
     try:
         with migrated_database(env_overrides) as (env, database):
+            run_sql(args.sql)
             report = run_benchmark(args, clients, tiers, workdir, database, env)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -265,6 +283,7 @@ def run_benchmark(args, clients, tiers, workdir, database, env) -> dict:
             "clients": clients,
             "scenarios": scenarios,
             "pipeline_clients": args.pipeline_clients,
+            "sql": [str(path) for path in args.sql],
             "load_generator": f"wrk, {wrk.THREADS} thread, bench/load.lua",
         },
     }
@@ -343,8 +362,8 @@ def _wrk_version() -> str:
 
 def measure_growth(url: str, tiers: list[int], scenarios: list[str], groups: cpu.Groups) -> dict:
     """The history and lookups timings as the ledger grows to each of `tiers` entries. history: one user's history
-    grows with the ledger (all of it, or half of it when lookups run too); lookups: the other half is the tagged
-    population of bench/lookups.py. After each growth the database is vacuumed and analysed, as autovacuum would
+    grows with the ledger (all of it, or half of it when lookups run too: the tagged population of bench/lookups.py
+    is the other half). After each growth the database is vacuumed and analysed, as autovacuum would
     leave it (and so that autovacuum of the bulk load does not run during the measurements)."""
     from graphql_jwt.shortcuts import get_token
 
@@ -363,12 +382,10 @@ def measure_growth(url: str, tiers: list[int], scenarios: list[str], groups: cpu
         report["lookups"] = []
     for tier in tiers:
         began = time.monotonic()
-        if "history" in scenarios:
-            fixtures.grow_history(
-                one_wallet=one, other_wallet=other, total_entries=tier // 2 if "lookups" in scenarios else tier
-            )
         if "lookups" in scenarios:
-            lookups.grow(tier, PASSWORD)
+            lookups.grow(tier - tier // 2 if "history" in scenarios else tier, PASSWORD)
+        if "history" in scenarios:
+            fixtures.grow_history(one_wallet=one, other_wallet=other, total_entries=tier)
         fixtures.vacuum_analyze()
         entries = LedgerEntry.objects.count()
         log(f"ledger grown to {entries:,} entries in {time.monotonic() - began:.1f} s (vacuumed and analysed)")
@@ -381,6 +398,11 @@ def measure_growth(url: str, tiers: list[int], scenarios: list[str], groups: cpu
         if "lookups" in scenarios:
             row = lookups.measure(url, groups)
             report["lookups"].append(row)
+            late = row["before_autovacuum"]
+            log(
+                f"lookups at {entries:,} entries, {late['inserted']:,} tagged transfers later (GIN pending pages "
+                f"{late['gin_pending_pages']}): SQL ms {late['sql_ms']}"
+            )
             for name, result in row["queries"].items():
                 page = result["sql"][0] if result["sql"] else {}
                 log(
@@ -656,6 +678,12 @@ def print_table(report: dict) -> None:
                     f"{_sql_ms(result):>8.2f}{_sql_ms(result, 'planning_ms'):>8.2f}"
                     f"  {'; '.join(scan for s in statements for scan in s['scans'] if 'wallet_user' not in scan)}"
                 )
+            late = entry["before_autovacuum"]
+            print(
+                f"{'':>12} before autoanalyze (+{late['inserted']:,} tagged transfers; GIN pending pages "
+                f"{late['gin_pending_pages']}): SQL ms "
+                + ", ".join(f"{name} {ms}" for name, ms in late["sql_ms"].items())
+            )
         print()
     ledger = report["ledger"]
     print(f"peak RSS per worker (MiB): {report.get('worker_peak_rss_mib')}")

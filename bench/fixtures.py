@@ -248,7 +248,7 @@ def _tagged_wallets(prefix: str) -> tuple[list[int], list[int]]:
     return [user for user, _ in rows], [wallet for _, wallet in rows]
 
 
-def _tagged_transfers(cursor, *, prefix: str, count: int, to_merchant: bool) -> None:
+def tagged_transfers(cursor, *, prefix: str, count: int, to_merchant: bool) -> None:
     """`count` tagged transfers initiated by the other users in turn, each its initiator's next order (reference
     INV-<order>, metadata {"order_id": "<order>", "channel": web/app/pos}); each pays the merchant (`to_merchant`)
     or another of the others. Numbered on from where the last call stopped."""
@@ -313,7 +313,7 @@ def seed_tagged(*, prefix: str, others: int, own: int, password: str) -> None:
         )  # fmt: skip
         _apply_plan(cursor)
     with transaction.atomic(), connection.cursor() as cursor:
-        _tagged_transfers(cursor, prefix=prefix, count=own, to_merchant=True)
+        tagged_transfers(cursor, prefix=prefix, count=own, to_merchant=True)
 
 
 def grow_tagged(*, prefix: str, users: int, total_entries: int, password: str) -> None:
@@ -328,4 +328,4 @@ def grow_tagged(*, prefix: str, users: int, total_entries: int, password: str) -
         cursor.execute("SELECT count(*) FROM wallet_ledgerentry")
         missing = (total_entries - cursor.fetchone()[0]) // 2
         if missing > 0:
-            _tagged_transfers(cursor, prefix=prefix, count=missing, to_merchant=False)
+            tagged_transfers(cursor, prefix=prefix, count=missing, to_merchant=False)

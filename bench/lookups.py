@@ -121,14 +121,45 @@ def measure(url: str, groups: cpu.Groups) -> dict:
             "cpu_ms_per_request": {group: round(1000 * s / len(values), 3) for group, s in spent[name].items()},
             "sql": explain(name, token),
         }
-    return {
+    row = {
         "ledger_entries": LedgerEntry.objects.count(),
         "transactions": Transaction.objects.count(),
         "tagged_users": _tagged_users(),
         "merchant_movements": TransactionParty.objects.filter(wallet=user.wallet).count(),
+        "indexes": _indexes(),
         "gin_pending_pages": _gin_pending_pages(),
         "queries": results,
     }
+    row["before_autovacuum"] = before_autovacuum(token, row["transactions"])
+    return row
+
+
+def before_autovacuum(token: str, transactions: int) -> dict:
+    """The lookups' SQL again once as many tagged transfers were inserted since the vacuum as make autovacuum
+    analyse the table again (autovacuum_analyze_threshold + autovacuum_analyze_scale_factor x its rows, PostgreSQL's
+    defaults; before the vacuum it would make at twice that), which also empties the GIN indexes' pending lists: the
+    most that a pending list holds under steady inserts at this size, up to its 4 MB (gin_pending_list_limit). The
+    transfers are the other users' (the merchant's answers do not change) and stay in the ledger."""
+    from django.db import connection, transaction
+
+    from bench import fixtures
+
+    inserted = 50 + int(0.1 * transactions)
+    with transaction.atomic(), connection.cursor() as cursor:
+        fixtures.tagged_transfers(cursor, prefix=PREFIX, count=inserted, to_merchant=False)
+    return {
+        "inserted": inserted,
+        "gin_pending_pages": _gin_pending_pages(),
+        "sql_ms": {name: round(sum(s["execution_ms"] for s in explain(name, token)), 3) for name in QUERIES},
+    }
+
+
+def _indexes() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'wallet_transaction' ORDER BY 1")
+        return [name for (name,) in cursor.fetchall()]
 
 
 def _tagged_users() -> int:
@@ -137,14 +168,19 @@ def _tagged_users() -> int:
     return Wallet.objects.filter(user__username__startswith=PREFIX).count()
 
 
-def _gin_pending_pages() -> int | None:
-    """Pages of txn_metadata's pending list (GIN's fastupdate), which every search of the index reads in full."""
+def _gin_pending_pages() -> dict[str, int]:
+    """Pages in the pending list (GIN's fastupdate) of each GIN index of the transactions: every search of the index
+    reads its pending list in full."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
-        cursor.execute("SELECT pending_pages FROM pgstatginindex('txn_metadata')")
-        return cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT c.relname, (pgstatginindex(c.oid)).pending_pages FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+            " WHERE i.indrelid = 'wallet_transaction'::regclass AND a.amname = 'gin' ORDER BY 1"
+        )
+        return dict(cursor.fetchall())
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:
