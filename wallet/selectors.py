@@ -5,8 +5,8 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import InterfaceError, OperationalError, connection
-from django.db.models import F, Prefetch, QuerySet, Sum
-from django.db.models.functions import Lower
+from django.db.models import BigIntegerField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
 from wallet import prepared
@@ -147,7 +147,16 @@ def transactions_for_user(
     if reference is not None:
         queryset = queryset.filter(reference=reference)
     if metadata is not None:
-        queryset = queryset.filter(metadata__contains=metadata)  # @>, which the GIN index on metadata serves
+        queryset = queryset.filter(metadata__contains=metadata)  # @>
+    if reference or metadata:
+        # Answered from the viewer's own tagged movements, not from everyone's with that value (a reference or an
+        # order id recurs across initiators): a history row's wallet is always the movement's initiator's, sender
+        # or receiver, so this superset of the history rows is three scans of the txn_tags index (GIN over those
+        # columns, the reference and the metadata, of tagged movements). Bigint constants, which btree_gin's
+        # int8_ops needs to use those columns; the last filter is the index's predicate.
+        me, mine = Cast(Value(user.pk), BigIntegerField()), Cast(Value(wallet.pk), BigIntegerField())
+        queryset = queryset.filter(Q(initiator_id=me) | Q(sender_wallet_id=mine) | Q(receiver_wallet_id=mine))
+        queryset = queryset.filter(~Q(reference="") | ~Q(metadata={}))
     fields = (*TRANSACTION_FIELDS, "metadata") if with_metadata else TRANSACTION_FIELDS
     if with_parties:
         queryset = queryset.select_related("sender_wallet__user", "receiver_wallet__user").only(*fields, *PARTY_FIELDS)
