@@ -296,6 +296,23 @@ def test_killing_the_sender_mid_run_loses_nothing(as_alice, alice, bob, fund, re
         assert received.count(request.headers["webhook-id"]) >= 2
 
 
+def test_a_stopped_sender_finishes_and_records_the_sends_in_flight(as_alice, alice, bob, fund, receiver, start_sender):
+    fund(alice, "100.00")
+    endpoint_id, _ = add_endpoint(as_alice, receiver.url("/stopping"))
+    gate = receiver.script("/stopping", hold=threading.Event()).hold
+    pay(as_alice, "bob", "1.00")
+    sender = start_sender()
+    receiver.wait_for("/stopping", 1)
+
+    sender.popen.send_signal(signal.SIGTERM)  # as `docker compose stop` does, mid-send
+    gate.set()
+
+    assert sender.popen.wait(timeout=20) == 0
+    [delivery] = deliveries(as_alice, endpoint_id)
+    assert (delivery["status"], delivery["attempts"]) == ("SUCCEEDED", 1)
+    assert len(receiver.at("/stopping")) == 1  # recorded before it exited: nothing to send again
+
+
 def test_a_slow_receiver_does_not_hold_up_other_endpoints(
     as_alice, alice, bob, fund, api, token_for, receiver, start_sender
 ):

@@ -15,6 +15,7 @@ import json
 import logging
 import queue
 import random
+import secrets
 import threading
 import time
 from collections import Counter
@@ -23,12 +24,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from wallet.events import egress
-from wallet.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from wallet.models import WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +97,6 @@ def webhook_body(event: dict, *, wallet_id: int | None) -> str:
 
 
 def new_secret() -> str:
-    import secrets
-
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
@@ -107,21 +106,10 @@ def signature(secret: str, *, message_id: str, timestamp: int, body: str) -> str
     return "v1," + base64.b64encode(digest).decode()
 
 
-def live_secrets(endpoint: WebhookEndpoint) -> list[str]:
-    """The current secret, and the previous one during its grace after a rotation."""
-    if (
-        endpoint.previous_secret
-        and endpoint.previous_secret_expires_at
-        and endpoint.previous_secret_expires_at > (timezone.now())
-    ):
-        return [endpoint.secret, endpoint.previous_secret]
-    return [endpoint.secret]
-
-
-def signed_headers(endpoint: WebhookEndpoint, *, message_id: str, body: str) -> dict[str, str]:
+def signed_headers(signing_secrets: tuple[str, ...], *, message_id: str, body: str) -> dict[str, str]:
     timestamp = int(time.time())
     signatures = " ".join(
-        signature(secret, message_id=message_id, timestamp=timestamp, body=body) for secret in live_secrets(endpoint)
+        signature(secret, message_id=message_id, timestamp=timestamp, body=body) for secret in signing_secrets
     )
     return {
         "Content-Type": "application/json",
@@ -133,6 +121,8 @@ def signed_headers(endpoint: WebhookEndpoint, *, message_id: str, body: str) -> 
 
 
 # --- the sender: deliveries -> HTTP --------------------------------------------------------------------------------
+# The sender's threads only make HTTP calls; its main thread claims due deliveries and records what came of them,
+# each a batch in one statement, so a delivery costs the database a share of two statements.
 
 
 @dataclass(frozen=True)
@@ -141,10 +131,13 @@ class Claimed:
     endpoint_id: int
     event_id: str
     body: str
+    attempts: int  # made before this one
+    url: str
+    signing_secrets: tuple[str, ...]  # the current one, and the previous one during its grace after a rotation
 
 
 # Due deliveries of enabled endpoints, at most `per_endpoint` per endpoint counting those this sender already has in
-# flight (so a slow endpoint cannot take every slot), marked taken by pushing next_attempt_at a lease ahead.
+# flight (so a slow endpoint cannot take every slot), taken by pushing next_attempt_at a lease ahead.
 _CLAIM = """
 WITH due AS (
     SELECT d.id, d.endpoint_id, d.next_attempt_at
@@ -162,11 +155,13 @@ WITH due AS (
 )
 UPDATE wallet_webhookdelivery d
    SET next_attempt_at = now() + make_interval(secs => %(lease)s)
- WHERE d.id IN (
+  FROM wallet_webhookendpoint e
+ WHERE e.id = d.endpoint_id AND d.id IN (
        SELECT id FROM wallet_webhookdelivery
         WHERE id IN (SELECT id FROM picked) AND status = 'PENDING' AND next_attempt_at <= now()
           FOR UPDATE SKIP LOCKED)
-RETURNING d.id, d.endpoint_id, d.event_id::text, d.body
+RETURNING d.id, d.endpoint_id, d.event_id::text, d.body, d.attempts, e.url, e.secret,
+          CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret ELSE '' END
 """
 
 
@@ -181,18 +176,20 @@ def claim(*, limit: int, busy: Counter | None = None) -> list[Claimed]:
                 "lease": settings.WEBHOOK_LEASE_SECONDS,
             },
         )
-        return [Claimed(*row) for row in cursor.fetchall()]
+        return [
+            Claimed(*row[:6], signing_secrets=tuple(secret for secret in row[6:] if secret))
+            for row in cursor.fetchall()
+        ]
 
 
-def attempt(claimed: Claimed) -> egress.Outcome | None:
-    """Sends one claimed delivery and records the outcome; None when its endpoint was disabled or deleted since."""
-    endpoint = WebhookEndpoint.objects.filter(pk=claimed.endpoint_id, enabled=True).first()
-    if endpoint is None:
-        return None
-    headers = signed_headers(endpoint, message_id=claimed.event_id, body=claimed.body)
-    outcome = egress.post(endpoint.url, claimed.body.encode(), headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
-    record(claimed, outcome)
-    return outcome
+def send(claimed: Claimed) -> egress.Outcome:
+    """One attempt over HTTP; never raises (a sender bug counts as a failed attempt, so it still runs out)."""
+    try:
+        headers = signed_headers(claimed.signing_secrets, message_id=claimed.event_id, body=claimed.body)
+        return egress.post(claimed.url, claimed.body.encode(), headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    except Exception:
+        logger.exception("webhook delivery %s: the sender failed unexpectedly", claimed.id)
+        return egress.Outcome(None, "the sender failed unexpectedly", 0)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -200,65 +197,92 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=settings.WEBHOOK_RETRY_BASE_SECONDS * 3 ** (attempts - 1) * random.uniform(0.8, 1.2))
 
 
-def record(claimed: Claimed, outcome: egress.Outcome) -> None:
-    now = timezone.now()
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update()
-            .select_related("endpoint")
-            .filter(pk=claimed.id, status=WebhookDelivery.Status.PENDING)
-            .first()
+# Each still-PENDING delivery of the batch gets its attempt logged and becomes SUCCEEDED, FAILED (out of attempts)
+# or PENDING again, due after its delay. One that is no longer PENDING (recorded by a sender that took it after our
+# lease ran out) or no longer exists (its endpoint deleted) is left alone.
+_RECORD = """
+WITH result AS (
+    SELECT * FROM unnest(%(ids)s::bigint[], %(codes)s::int[], %(errors)s::text[], %(durations)s::int[],
+                         %(succeeded)s::bool[], %(delays)s::float8[])
+        AS r(id, status_code, error, duration_ms, succeeded, delay)
+), locked AS (
+    SELECT d.id, d.attempts + 1 AS attempts
+      FROM wallet_webhookdelivery d JOIN result r ON r.id = d.id
+     WHERE d.status = 'PENDING'
+     ORDER BY d.id
+       FOR UPDATE OF d
+), logged AS (
+    INSERT INTO wallet_webhookattempt (delivery_id, attempted_at, status_code, error, duration_ms)
+    SELECT r.id, now(), r.status_code, r.error, r.duration_ms FROM result r JOIN locked l ON l.id = r.id
+)
+UPDATE wallet_webhookdelivery d
+   SET attempts = l.attempts,
+       last_status_code = r.status_code,
+       last_error = r.error,
+       status = CASE WHEN r.succeeded THEN 'SUCCEEDED' WHEN l.attempts >= %(max_attempts)s THEN 'FAILED'
+                ELSE 'PENDING' END,
+       delivered_at = CASE WHEN r.succeeded THEN now() END,
+       next_attempt_at = CASE WHEN r.succeeded OR l.attempts >= %(max_attempts)s THEN NULL
+                         ELSE now() + make_interval(secs => r.delay) END
+  FROM locked l JOIN result r ON r.id = l.id
+ WHERE d.id = l.id
+RETURNING d.endpoint_id, d.status, d.created_at, r.error
+"""
+
+
+def record(results: list[tuple[Claimed, egress.Outcome]]) -> None:
+    """Records a batch of attempts in one transaction, and what they say about their endpoints: a success marks the
+    endpoint alive; a delivery that ran out of attempts with no success to its endpoint since it was made (a whole
+    retry schedule, about a day, of failures) disables the endpoint."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _RECORD,
+            {
+                "ids": [claimed.id for claimed, _ in results],
+                "codes": [outcome.status_code for _, outcome in results],
+                "errors": [outcome.error for _, outcome in results],
+                "durations": [outcome.duration_ms for _, outcome in results],
+                "succeeded": [outcome.succeeded for _, outcome in results],
+                "delays": [retry_delay(claimed.attempts + 1).total_seconds() for claimed, _ in results],
+                "max_attempts": settings.WEBHOOK_MAX_ATTEMPTS,
+            },
         )
-        if delivery is None:  # deleted with its endpoint, or recorded by a sender that took it after our lease
-            return
-        WebhookAttempt.objects.create(
-            delivery=delivery,
-            attempted_at=now,
-            status_code=outcome.status_code,
-            error=outcome.error,
-            duration_ms=outcome.duration_ms,
-        )
-        delivery.attempts += 1
-        delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
-        endpoint = delivery.endpoint
-        if outcome.succeeded:
-            delivery.status, delivery.delivered_at, delivery.next_attempt_at = delivery.Status.SUCCEEDED, now, None
-            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(last_success_at=now)
-        elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
-            delivery.status, delivery.next_attempt_at = delivery.Status.FAILED, None
-            if endpoint.last_success_at is None or endpoint.last_success_at < delivery.created_at:
-                # Every attempt of a whole retry schedule failed and nothing else got through meanwhile.
-                WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-                    enabled=False,
-                    disabled_reason=f"Disabled after every attempt of a delivery failed ({outcome.error})"[:255],
-                )
-        else:
-            delivery.next_attempt_at = now + retry_delay(delivery.attempts)
-        delivery.save(
-            update_fields=["attempts", "last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"]
-        )
+        recorded = cursor.fetchall()
+        alive = sorted({endpoint for endpoint, status, _, _ in recorded if status == WebhookDelivery.Status.SUCCEEDED})
+        if alive:
+            cursor.execute("UPDATE wallet_webhookendpoint SET last_success_at = now() WHERE id = ANY(%s)", [alive])
+        for endpoint, status, created_at, error in recorded:
+            if status == WebhookDelivery.Status.FAILED:
+                WebhookEndpoint.objects.filter(Q(last_success_at=None) | Q(last_success_at__lt=created_at)).filter(
+                    pk=endpoint, enabled=True
+                ).update(enabled=False, disabled_reason=f"Every attempt of a delivery failed (last: {error})"[:255])
 
 
 def run_sender(*, stop: threading.Event, poll_seconds: float = 0.5) -> None:
-    """Sends due deliveries with WEBHOOK_CONCURRENCY threads until `stop` is set; a slow receiver holds one slot,
-    at most WEBHOOK_PER_ENDPOINT_CONCURRENCY per endpoint, never the others'."""
+    """Sends due deliveries with WEBHOOK_CONCURRENCY threads until `stop` is set, then lets the sends in flight
+    finish and records them. A slow receiver holds at most WEBHOOK_PER_ENDPOINT_CONCURRENCY of the slots."""
     concurrency = settings.WEBHOOK_CONCURRENCY
     in_flight: dict[int, int] = {}  # delivery id -> endpoint id
-    finished: queue.Queue[int] = queue.Queue()
+    finished: queue.Queue[tuple[Claimed, egress.Outcome]] = queue.Queue()
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="webhook")
 
-    def send(claimed: Claimed) -> None:
+    def record_finished(timeout: float) -> None:
+        results = []
+        with contextlib.suppress(queue.Empty):  # wait for the first to end (or the timeout), then take what is there
+            results.append(finished.get(timeout=timeout))
+            while True:
+                results.append(finished.get_nowait())
+        if not results:
+            return
         try:
-            close_old_connections()
-            attempt(claimed)
-        except Exception:
-            # Counted as a failed attempt, so that a delivery that always breaks the sender still runs out of retries.
-            logger.exception("webhook delivery %s: the sender failed unexpectedly", claimed.id)
-            with contextlib.suppress(Exception):  # the database may be what failed: then the lease brings it back
-                record(claimed, egress.Outcome(None, "the sender failed unexpectedly", 0))
-        finally:
-            finished.put(claimed.id)
+            record(results)
+        except DatabaseError:  # not recorded: their leases bring them back
+            logger.exception("webhook sender: cannot record %d attempt(s)", len(results))
+            connection.close()
+        for claimed, _ in results:
+            in_flight.pop(claimed.id, None)
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="webhook") as pool:
+    try:
         while not stop.is_set():
             free = concurrency - len(in_flight)
             try:
@@ -269,11 +293,8 @@ def run_sender(*, stop: threading.Event, poll_seconds: float = 0.5) -> None:
                 claimed = []
             for delivery in claimed:
                 in_flight[delivery.id] = delivery.endpoint_id
-                pool.submit(send, delivery)
-            try:  # wake when a send ends, or poll again for due deliveries
-                done = finished.get(timeout=0.05 if claimed else poll_seconds)
-                in_flight.pop(done, None)
-                while True:
-                    in_flight.pop(finished.get_nowait(), None)
-            except queue.Empty:
-                pass
+                pool.submit(lambda delivery=delivery: finished.put((delivery, send(delivery))))
+            record_finished(timeout=0.02 if claimed else poll_seconds)
+    finally:
+        pool.shutdown(wait=True)
+        record_finished(timeout=0)
