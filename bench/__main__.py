@@ -65,7 +65,7 @@ def parse_args() -> argparse.Namespace:
         action="append",
         default=[],
         help="a file of SQL to run on the migrated database before anything is seeded, e.g. an index being tried "
-        "before its migration (bench/txn_tags.sql); repeatable",
+        "before its migration; repeatable",
     )
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"a subset of {','.join(SCENARIOS)}")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of unmeasured load before each point")

@@ -221,9 +221,19 @@ class Transaction(AppendOnlyModel):
             models.Index(fields=["receiver_wallet", "-id"], name="txn_receiver_history"),
             # Today's outgoing total, for the daily limit.
             models.Index(fields=["sender_wallet", "created_at"], name="txn_sender_day"),
-            # The history's filters by reference and by metadata (metadata @> {"key": "value"}).
-            models.Index(fields=["reference"], condition=~Q(reference=""), name="txn_reference"),
-            GinIndex(fields=["metadata"], opclasses=["jsonb_path_ops"], name="txn_metadata"),
+            # The history's filters by reference and by metadata (metadata @> {"key": "value"}): the viewer's own
+            # tagged movements, found by who they involve (every history row's wallet is the initiator's, the
+            # sender or the receiver) and their tags, so a lookup does not read everyone's movements with that
+            # value (references and order ids recur across initiators). btree_gin gives GIN the id and reference
+            # columns; no pending list, which every search would read in full (bench/RESULTS.md, "Reference and
+            # metadata lookups").
+            GinIndex(
+                fields=["initiator", "sender_wallet", "receiver_wallet", "reference", "metadata"],
+                opclasses=["int8_ops", "int8_ops", "int8_ops", "varchar_ops", "jsonb_path_ops"],
+                condition=~Q(reference="") | ~Q(metadata={}),
+                fastupdate=False,
+                name="txn_tags",
+            ),
         ]
 
     def __str__(self):
