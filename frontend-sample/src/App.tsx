@@ -12,6 +12,7 @@ import { HistoryPage } from "./pages/HistoryPage";
 import { HoldsPage } from "./pages/HoldsPage";
 import { AddMoneyPage, PayByMobilePage, TransferPage, WithdrawPage } from "./pages/MoneyPages";
 import { TransactionPage } from "./pages/TransactionPage";
+import { WebhooksPage } from "./pages/WebhooksPage";
 
 function RequireSession({ signedIn }: { signedIn: boolean }) {
   const location = useLocation();
@@ -57,6 +58,7 @@ export function App() {
             <Route path="/holds" element={<HoldsPage />} />
             <Route path="/history" element={<HistoryPage />} />
             <Route path="/api-keys" element={<ApiKeysPage />} />
+            <Route path="/webhooks" element={<WebhooksPage />} />
             <Route path="/transactions/:id" element={<TransactionPage />} />
             <Route path="*" element={<Navigate to="/" replace />} />
           </Route>

@@ -37,6 +37,7 @@ const LINKS = [
   { to: "/holds", label: "Holds" },
   { to: "/history", label: "History" },
   { to: "/api-keys", label: "API keys" },
+  { to: "/webhooks", label: "Webhooks" },
 ];
 
 export function Layout() {

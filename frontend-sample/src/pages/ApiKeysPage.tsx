@@ -12,6 +12,7 @@ import {
 } from "../auth/apiKeys";
 import { ErrorSummary, Notice } from "../components/Alert";
 import { Field } from "../components/Field";
+import { SecretBox } from "../components/SecretBox";
 import { when } from "../components/TransactionList";
 import { graphql } from "../gql";
 import type { ApiKeyFieldsFragment, ApiKeyScope } from "../gql/graphql";
@@ -85,64 +86,19 @@ interface NewKey {
  * reloading or "Done" forgets it, and it is never in urql's cache or in storage.
  */
 function NewKeyBox({ created, onDone }: { created: NewKey; onDone: () => void }) {
-  const id = useId();
-  const heading = useRef<HTMLHeadingElement>(null);
-  const input = useRef<HTMLTextAreaElement>(null);
-  const [copyStatus, setCopyStatus] = useState("");
-
-  useEffect(() => {
-    heading.current?.focus();
-    setCopyStatus("");
-  }, [created]);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(created.secret);
-      setCopyStatus("Copied to the clipboard.");
-    } catch {
-      input.current?.select();
-      setCopyStatus("Could not copy by itself: the key is selected, copy it with Ctrl+C (⌘C on a Mac).");
-    }
-  }
-
   return (
-    <div className="card secret-box" role="region" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`} ref={heading} tabIndex={-1}>
-        Store your new key now
-      </h2>
-      <p id={`${id}-warning`}>
-        <strong>This is the only time the key “{created.name}” is shown.</strong> The wallet keeps only a fingerprint
-        of it and cannot show it again. Put it where your server keeps its secrets; if you lose it, revoke it and
-        create another.
-      </p>
-      <div className="field">
-        <label htmlFor={`${id}-secret`}>Your new API key</label>
-        <textarea
-          id={`${id}-secret`}
-          ref={input}
-          className="mono secret"
-          readOnly
-          rows={2}
-          value={created.secret}
-          aria-describedby={`${id}-warning`}
-          data-testid="new-api-key"
-          spellCheck={false}
-          autoComplete="off"
-          onFocus={(event) => event.target.select()}
-        />
-      </div>
-      <div className="buttons">
-        <button type="button" onClick={copy}>
-          Copy the key
-        </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          Done, I stored it
-        </button>
-      </div>
-      <p role="status" aria-live="polite" className="muted copy-status">
-        {copyStatus}
-      </p>
-    </div>
+    <SecretBox
+      title="Store your new key now"
+      label="Your new API key"
+      noun="key"
+      secret={created.secret}
+      testId="new-api-key"
+      onDone={onDone}
+    >
+      <strong>This is the only time the key “{created.name}” is shown.</strong> The wallet keeps only a fingerprint
+      of it and cannot show it again. Put it where your server keeps its secrets; if you lose it, revoke it and
+      create another.
+    </SecretBox>
   );
 }
 
