@@ -15,6 +15,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      token\n      refreshToken\n      errors {\n        code\n        message\n      }\n    }\n  }\n": typeof types.RefreshSessionDocument,
+    "\n  query BalanceHistory($days: Int!) {\n    balanceHistory(days: $days) {\n      at\n      balance\n    }\n  }\n": typeof types.BalanceHistoryDocument,
     "\n  query Viewer {\n    me {\n      id\n      username\n      mobileNumber\n    }\n    wallet {\n      id\n      currency\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  mutation LogOut($refreshToken: String!) {\n    revokeToken(refreshToken: $refreshToken) {\n      revoked\n    }\n  }\n": typeof types.LogOutDocument,
     "\n  fragment TransactionRow on Transaction {\n    id\n    kind\n    status\n    amount\n    currency\n    createdAt\n    failureCode\n    holdState\n    note\n    reference\n    sender {\n      username\n    }\n    receiver {\n      username\n    }\n  }\n": typeof types.TransactionRowFragmentDoc,
@@ -48,6 +49,7 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      token\n      refreshToken\n      errors {\n        code\n        message\n      }\n    }\n  }\n": types.RefreshSessionDocument,
+    "\n  query BalanceHistory($days: Int!) {\n    balanceHistory(days: $days) {\n      at\n      balance\n    }\n  }\n": types.BalanceHistoryDocument,
     "\n  query Viewer {\n    me {\n      id\n      username\n      mobileNumber\n    }\n    wallet {\n      id\n      currency\n    }\n  }\n": types.ViewerDocument,
     "\n  mutation LogOut($refreshToken: String!) {\n    revokeToken(refreshToken: $refreshToken) {\n      revoked\n    }\n  }\n": types.LogOutDocument,
     "\n  fragment TransactionRow on Transaction {\n    id\n    kind\n    status\n    amount\n    currency\n    createdAt\n    failureCode\n    holdState\n    note\n    reference\n    sender {\n      username\n    }\n    receiver {\n      username\n    }\n  }\n": types.TransactionRowFragmentDoc,
@@ -98,6 +100,10 @@ export function graphql(source: string): unknown;
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RefreshSession($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      token\n      refreshToken\n      errors {\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RefreshSession($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      token\n      refreshToken\n      errors {\n        code\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BalanceHistory($days: Int!) {\n    balanceHistory(days: $days) {\n      at\n      balance\n    }\n  }\n"): (typeof documents)["\n  query BalanceHistory($days: Int!) {\n    balanceHistory(days: $days) {\n      at\n      balance\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

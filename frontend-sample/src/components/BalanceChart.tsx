@@ -1,0 +1,92 @@
+import { lazy, Suspense, useEffect, useId, useRef, useState } from "react";
+import { useQuery } from "urql";
+
+import { graphql } from "../gql";
+import { describe, PERIOD_DAYS, pointDay, summarize, type PeriodDays } from "../history/balance";
+import { formatMoney } from "../money/amount";
+
+const BalancePlot = lazy(() => import("./BalancePlot"));
+
+const BalanceHistory = graphql(`
+  query BalanceHistory($days: Int!) {
+    balanceHistory(days: $days) {
+      at
+      balance
+    }
+  }
+`);
+
+/**
+ * The balance over the last 30, 90 or 365 days, as the ledger has it. `balance` is the dashboard's current
+ * figure: when it changes (money arrived live, or was sent) the history is asked again, so its last point and
+ * the dashboard agree.
+ */
+export function BalanceChart({ balance, currency }: { balance: string; currency: string }) {
+  const [days, setDays] = useState<PeriodDays>(30);
+  const [{ data, error, fetching }, refresh] = useQuery({
+    query: BalanceHistory,
+    variables: { days },
+    requestPolicy: "cache-and-network",
+  });
+  const seen = useRef(balance);
+  useEffect(() => {
+    if (seen.current === balance) return;
+    seen.current = balance;
+    refresh({ requestPolicy: "network-only" });
+  }, [balance, refresh]);
+
+  const id = useId();
+  const summary = data && summarize(data.balanceHistory);
+  return (
+    <figure className="card balance-chart" aria-busy={fetching}>
+      <div className="chart-head">
+        <figcaption>
+          <h2>Balance over the last {days} days</h2>
+        </figcaption>
+        <fieldset className="segmented">
+          <legend className="visually-hidden">Period</legend>
+          {PERIOD_DAYS.map((option) => (
+            <label key={option}>
+              <input
+                type="radio"
+                name={`${id}-days`}
+                value={option}
+                checked={days === option}
+                onChange={() => setDays(option)}
+              />
+              <span>{option} days</span>
+            </label>
+          ))}
+        </fieldset>
+      </div>
+      {!data && (error ? <p role="alert">Could not load your balance history.</p> : <p>Loading…</p>)}
+      {summary && (
+        <>
+          <div className="plot" role="img" aria-label={describe(summary, currency, days)}>
+            <Suspense fallback={<p>Loading the chart…</p>}>
+              <BalancePlot points={data.balanceHistory} currency={currency} />
+            </Suspense>
+          </div>
+          <dl className="chart-summary" data-testid="balance-summary">
+            {(
+              [
+                ["Start", summary.first, pointDay(summary.first.at)],
+                ["Now", summary.last, null],
+                ["Lowest", summary.lowest, pointDay(summary.lowest.at)],
+                ["Highest", summary.highest, pointDay(summary.highest.at)],
+              ] as const
+            ).map(([label, point, day]) => (
+              <div key={label}>
+                <dt>
+                  {label}
+                  {day && <span className="muted"> ({day})</span>}
+                </dt>
+                <dd data-testid={`balance-${label.toLowerCase()}`}>{formatMoney(point.balance, currency)}</dd>
+              </div>
+            ))}
+          </dl>
+        </>
+      )}
+    </figure>
+  );
+}
