@@ -44,7 +44,9 @@ group("chartData", () => {
     const [first, , , , last] = chartData(POINTS);
     expect(first).toMatchObject({ balance: "0.00", value: 0 });
     expect(last).toMatchObject({ at: "2026-11-30T16:00:00Z", balance: "120.50", value: 120.5 });
-    expect(last.day).toBe(new Date("2026-11-30T12:00:00Z").toLocaleDateString(undefined, { month: "short", day: "numeric" }));
+    expect(last.day).toBe(
+      new Date("2026-11-30T12:00:00Z").toLocaleDateString(undefined, { month: "short", day: "numeric" }),
+    );
   });
 });
 

@@ -9,7 +9,12 @@ describe("periodFor", () => {
   it("this month: from its first midnight until now", () => {
     expect(periodFor("this-month", NOW)).toEqual({
       ok: true,
-      period: { from: local(2026, 11, 1).toISOString(), to: NOW.toISOString(), firstDay: "2026-11-01", lastDay: "2026-11-30" },
+      period: {
+        from: local(2026, 11, 1).toISOString(),
+        to: NOW.toISOString(),
+        firstDay: "2026-11-01",
+        lastDay: "2026-11-30",
+      },
     });
   });
 

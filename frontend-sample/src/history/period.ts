@@ -26,9 +26,7 @@ export interface Period {
   lastDay: string;
 }
 
-export type PeriodCheck =
-  | { ok: true; period: Period }
-  | { ok: false; errors: Partial<Record<"from" | "to", string>> };
+export type PeriodCheck = { ok: true; period: Period } | { ok: false; errors: Partial<Record<"from" | "to", string>> };
 
 function between(firstDay: string, lastDay: string, now: Date): Period {
   const end = endOfDay(lastDay)!;

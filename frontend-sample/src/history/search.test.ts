@@ -58,7 +58,9 @@ describe("checkSearch", () => {
   });
 
   it("says what is wrong with an amount, a date or a note, by field", () => {
-    expect(checkSearch({ ...EMPTY_SEARCH, min: "-5", max: "1.234", from: "2026-02-30", note: "x".repeat(101) })).toEqual({
+    expect(
+      checkSearch({ ...EMPTY_SEARCH, min: "-5", max: "1.234", from: "2026-02-30", note: "x".repeat(101) }),
+    ).toEqual({
       min: "Use digits and an optional decimal point, like 12.50.",
       max: "Use at most 2 digits after the decimal point.",
       from: "Enter a date, like 2026-11-30.",
@@ -69,7 +71,9 @@ describe("checkSearch", () => {
 
 describe("searchVariables", () => {
   it("sends whole local days (to exclusive), canonical amounts and nulls for what is not set", () => {
-    expect(searchVariables({ ...EMPTY_SEARCH, from: "2026-11-01", to: "2026-11-30", min: "10.5", note: "rent" })).toEqual({
+    expect(
+      searchVariables({ ...EMPTY_SEARCH, from: "2026-11-01", to: "2026-11-30", min: "10.5", note: "rent" }),
+    ).toEqual({
       createdFrom: local(2026, 11, 1),
       createdTo: local(2026, 12, 1),
       minAmount: "10.50",
