@@ -1,9 +1,10 @@
-import { lazy, Suspense, useEffect, useId, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
 
 import { graphql } from "../gql";
 import { describe, PERIOD_DAYS, pointDay, summarize, type PeriodDays } from "../history/balance";
 import { formatMoney } from "../money/amount";
+import { Segmented } from "./Segmented";
 
 const BalancePlot = lazy(() => import("./BalancePlot"));
 
@@ -35,7 +36,6 @@ export function BalanceChart({ balance, currency }: { balance: string; currency:
     refresh({ requestPolicy: "network-only" });
   }, [balance, refresh]);
 
-  const id = useId();
   const summary = data && summarize(data.balanceHistory);
   return (
     <figure className="card balance-chart" aria-busy={fetching}>
@@ -43,21 +43,12 @@ export function BalanceChart({ balance, currency }: { balance: string; currency:
         <figcaption>
           <h2>Balance over the last {days} days</h2>
         </figcaption>
-        <fieldset className="segmented">
-          <legend className="visually-hidden">Period</legend>
-          {PERIOD_DAYS.map((option) => (
-            <label key={option}>
-              <input
-                type="radio"
-                name={`${id}-days`}
-                value={option}
-                checked={days === option}
-                onChange={() => setDays(option)}
-              />
-              <span>{option} days</span>
-            </label>
-          ))}
-        </fieldset>
+        <Segmented
+          legend="Period"
+          options={PERIOD_DAYS.map((option) => ({ value: option, label: `${option} days` }))}
+          value={days}
+          onChange={setDays}
+        />
       </div>
       {!data && (error ? <p role="alert">Could not load your balance history.</p> : <p>Loading…</p>)}
       {summary && (
