@@ -226,7 +226,14 @@ export function SearchFilters({ value, onApply }: { value: SearchValues; onApply
         spellCheck={false}
         {...field("counterparty")}
       />
-      <Field label="Note contains" type="search" maxLength={NOTE_MAX_LENGTH} autoComplete="off" {...field("note")} />
+      <Field
+        label="Note contains"
+        hint="Any part of it, in any case"
+        type="search"
+        maxLength={NOTE_MAX_LENGTH}
+        autoComplete="off"
+        {...field("note")}
+      />
       <div className="buttons">
         <button type="submit" className="secondary">
           Search
