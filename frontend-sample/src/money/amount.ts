@@ -53,7 +53,9 @@ export function compareAmounts(a: string, b: string): number {
     wholeA.length !== wholeB.length
       ? wholeA.length - wholeB.length
       : wholeA !== wholeB
-        ? (wholeA > wholeB ? 1 : -1)
+        ? wholeA > wholeB
+          ? 1
+          : -1
         : fractionA === fractionB
           ? 0
           : fractionA.padEnd(fractionB.length, "0") > fractionB.padEnd(fractionA.length, "0")

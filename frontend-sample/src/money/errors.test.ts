@@ -58,7 +58,11 @@ describe("messageFor", () => {
 
 describe("badUserInput", () => {
   it("gives the server's message for a query refused as BAD_USER_INPUT, and nothing for other errors", () => {
-    const refused = { graphQLErrors: [{ message: "'minAmount' must not be more than 'maxAmount'.", extensions: { code: "BAD_USER_INPUT" } }] };
+    const refused = {
+      graphQLErrors: [
+        { message: "'minAmount' must not be more than 'maxAmount'.", extensions: { code: "BAD_USER_INPUT" } },
+      ],
+    };
     expect(badUserInput(refused)).toBe("'minAmount' must not be more than 'maxAmount'.");
     expect(badUserInput({ graphQLErrors: [{ message: "Unexpected error.", extensions: {} }] })).toBeNull();
     expect(badUserInput({ graphQLErrors: [] })).toBeNull();

@@ -74,7 +74,9 @@ function describe(error: ApiUserError): string {
  * The server's own words for a query it refused as malformed (a top-level error with code BAD_USER_INPUT,
  * such as an inverted range the form could not see), or null for anything else (network, bugs).
  */
-export function badUserInput(error: { graphQLErrors: readonly { message: string; extensions?: Record<string, unknown> }[] } | undefined): string | null {
+export function badUserInput(
+  error: { graphQLErrors: readonly { message: string; extensions?: Record<string, unknown> }[] } | undefined,
+): string | null {
   const refused = error?.graphQLErrors.find((item) => item.extensions?.code === "BAD_USER_INPUT");
   return refused?.message ?? null;
 }
