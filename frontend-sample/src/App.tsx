@@ -58,7 +58,7 @@ export function App() {
             <Route path="/withdraw" element={<WithdrawPage />} />
             <Route path="/holds" element={<HoldsPage />} />
             <Route path="/history" element={<HistoryPage />} />
-            <Route path="/statements" element={<StatementsPage />} />
+            <Route path="/statement" element={<StatementsPage />} />
             <Route path="/api-keys" element={<ApiKeysPage />} />
             <Route path="/webhooks" element={<WebhooksPage />} />
             <Route path="/transactions/:id" element={<TransactionPage />} />

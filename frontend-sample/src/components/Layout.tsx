@@ -36,7 +36,7 @@ const LINKS = [
   { to: "/withdraw", label: "Withdraw" },
   { to: "/holds", label: "Holds" },
   { to: "/history", label: "History" },
-  { to: "/statements", label: "Statements" },
+  { to: "/statement", label: "Statements" },
   { to: "/api-keys", label: "API keys" },
   { to: "/webhooks", label: "Webhooks" },
 ];
