@@ -113,6 +113,11 @@ test("the dashboard charts the balance from the ledger, and its last point is th
   await expect(page.getByRole("figure", { name: "Balance over the last 30 days" })).toBeVisible();
   await expect(chart.getByRole("radio", { name: "30 days" })).toBeChecked();
   await expect(chart.getByTestId("balance-now")).toHaveText("120.00 USD");
+  // A new wallet: every day before today ended at zero, and today is the balance now (the 150.00 it held for a
+  // moment is no day's closing figure).
+  await expect(chart.getByTestId("balance-start")).toHaveText("0.00 USD");
+  await expect(chart.getByTestId("balance-lowest")).toHaveText("0.00 USD");
+  await expect(chart.getByTestId("balance-highest")).toHaveText("120.00 USD");
   // The picture's accessible name says the same as its figures.
   await expect(chart.getByRole("img")).toHaveAccessibleName(/^Balance over the last 30 days: .*120\.00 USD now\./);
   await expect(chart.locator(".recharts-surface")).toBeVisible();
