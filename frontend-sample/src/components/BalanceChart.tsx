@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useId, useRef, useState } from "react";
 import { useQuery } from "urql";
 
 import { graphql } from "../gql";
@@ -36,13 +36,12 @@ export function BalanceChart({ balance, currency }: { balance: string; currency:
     refresh({ requestPolicy: "network-only" });
   }, [balance, refresh]);
 
+  const titleId = useId();
   const summary = data && summarize(data.balanceHistory);
   return (
-    <figure className="card balance-chart" aria-busy={fetching}>
+    <figure className="card balance-chart" aria-labelledby={titleId} aria-busy={fetching}>
       <div className="chart-head">
-        <figcaption>
-          <h2>Balance over the last {days} days</h2>
-        </figcaption>
+        <h2 id={titleId}>Balance over the last {days} days</h2>
         <Segmented
           legend="Period"
           options={PERIOD_DAYS.map((option) => ({ value: option, label: `${option} days` }))}
@@ -54,9 +53,12 @@ export function BalanceChart({ balance, currency }: { balance: string; currency:
       {summary && (
         <>
           <div className="plot" role="img" aria-label={describe(summary, currency, days)}>
-            <Suspense fallback={<p>Loading the chart…</p>}>
-              <BalancePlot points={data.balanceHistory} currency={currency} />
-            </Suspense>
+            {/* The drawing's own ticks and labels are not read out: the name above says what it shows. */}
+            <div aria-hidden="true">
+              <Suspense fallback={<p>Loading the chart…</p>}>
+                <BalancePlot points={data.balanceHistory} currency={currency} />
+              </Suspense>
+            </div>
           </div>
           <dl className="chart-summary" data-testid="balance-summary">
             {(

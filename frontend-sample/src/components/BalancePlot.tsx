@@ -20,7 +20,7 @@ export default function BalancePlot({ points, currency }: { points: readonly Bal
           isAnimationActive={false}
         />
         <Area
-          type="stepAfter"
+          type="linear"
           dataKey="value"
           stroke="var(--accent)"
           strokeWidth={2}

@@ -1,6 +1,6 @@
 import { describe as group, expect, it } from "vitest";
 
-import { axisAmount, chartData, describe, summarize } from "./balance";
+import { axisAmount, chartData, describe, pointDay, summarize } from "./balance";
 
 const POINTS = [
   { at: "2026-11-27T23:59:59Z", balance: "0.00" },
@@ -36,6 +36,17 @@ group("summarize", () => {
     expect(summarize([])).toBeNull();
     const only = { at: "2026-11-30T00:00:00Z", balance: "5.00" };
     expect(summarize([only])).toEqual({ first: only, last: only, lowest: only, highest: only });
+  });
+});
+
+group("pointDay", () => {
+  const day = (iso: string) =>
+    new Date(iso).toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+
+  it("names the UTC day a point closes: a midnight point is the day before's end, the last point is today", () => {
+    expect(pointDay("2026-11-30T00:00:00Z")).toBe(day("2026-11-29T12:00:00Z"));
+    expect(pointDay("2026-11-30T15:00:00Z")).toBe(day("2026-11-30T12:00:00Z"));
+    expect(pointDay("2026-12-01T00:00:00+00:00")).toBe(day("2026-11-30T12:00:00Z"));
   });
 });
 

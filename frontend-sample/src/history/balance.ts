@@ -13,9 +13,13 @@ export interface BalancePoint {
 export const PERIOD_DAYS = [30, 90, 365] as const;
 export type PeriodDays = (typeof PERIOD_DAYS)[number];
 
-/** A point's day, as the API counts days (UTC): "Nov 30". */
+/**
+ * The UTC day a point closes: "Nov 29" for a past day's point, which the API stamps at its end (the next
+ * midnight, 2026-11-30T00:00Z), and today's date for the last point (the balance now).
+ */
 export function pointDay(at: string): string {
-  return new Date(at).toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+  const closing = new Date(Date.parse(at) - 1);
+  return closing.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
 }
 
 /** What the chart plots: a number is only for drawing; every figure shown as text stays the exact string. */
