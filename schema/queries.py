@@ -10,6 +10,7 @@ from schema.ids import parse_global_id
 from schema.pagination import Connection
 from schema.permissions import READS, viewer
 from schema.selection import selected_names
+from schema.standing_orders import StandingOrderQueries
 from schema.types import (
     LedgerEntryNode,
     TransactionKind,
@@ -40,11 +41,13 @@ def _viewers_object(info: Info, value: str):
         return selectors.transaction_for_user(user=user, transaction_id=pk)
     if type_name == "LedgerEntry":
         return selectors.ledger_entry_for_user(user=user, entry_id=pk)
+    if type_name == "StandingOrder":
+        return selectors.standing_order_for(owner=user, standing_order_id=pk)
     return None
 
 
 @strawberry.type
-class Query(ApiKeyQueries, WebhookQueries):
+class Query(ApiKeyQueries, WebhookQueries, StandingOrderQueries):
     @strawberry.field(permission_classes=READS, description="The signed-in user.")
     def me(self, info: Info) -> UserNode:
         return viewer(info)

@@ -28,6 +28,7 @@ class ErrorCode(Enum):
     LINKED_TRANSFER_FAILED = "LINKED_TRANSFER_FAILED"
     RATE_LIMITED = "RATE_LIMITED"
     REFERENCE_ALREADY_USED = "REFERENCE_ALREADY_USED"
+    STANDING_ORDER_NOT_FOUND = "STANDING_ORDER_NOT_FOUND"
 
 
 # The failure codes a movement can be recorded with (status FAILED). A replay

@@ -449,3 +449,101 @@ class WebhookAttempt(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=255, blank=True, default="")
     duration_ms = models.PositiveIntegerField(default=0)
+
+
+class StandingOrder(models.Model):
+    """A transfer its owner scheduled: once, or repeated daily, weekly or monthly until an end date or a count.
+    The scheduler (wallet/services/standing_orders.py) pays each occurrence through the posting engine under a key
+    derived from the order and the occurrence's number, and records it as a StandingOrderOccurrence."""
+
+    class Repeat(models.TextChoices):
+        NONE = "NONE", "Once"
+        DAILY = "DAILY", "Daily"
+        WEEKLY = "WEEKLY", "Weekly"
+        MONTHLY = "MONTHLY", "Monthly"
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE", "Active"
+        PAUSED = "PAUSED", "Paused"
+        CANCELLED = "CANCELLED", "Cancelled"
+        COMPLETED = "COMPLETED", "Completed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="standing_orders")
+    # The user the owner named when scheduling: every occurrence pays this user, whatever becomes of a mobile number.
+    receiver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Set when the owner named the receiver by mobile number: the occurrences are then PAY_BY_MOBILE movements.
+    receiver_mobile_number = models.CharField(max_length=16, blank=True, default="")
+    amount = MoneyField()
+    currency = models.CharField(max_length=3)
+    note = models.CharField(max_length=255, blank=True, default="")
+    repeat = models.CharField(max_length=8, choices=Repeat.choices)
+    # MONTHLY only: the day each occurrence after the first falls on (the month's last day in shorter months).
+    day_of_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    first_run_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    max_occurrences = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.ACTIVE)
+    # The next occurrence: its number in the order's series (1 is first_run_at) and when it is due. Null once the
+    # order is over (cancelled or completed).
+    next_number = models.PositiveIntegerField(default=1)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "idempotency_key"], name="standing_order_key_unique_per_owner"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="standing_order_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(day_of_month__isnull=True) | Q(repeat="MONTHLY", day_of_month__gte=1, day_of_month__lte=31),
+                name="standing_order_day_of_month_monthly",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_occurrences__isnull=True) | Q(max_occurrences__gte=1),
+                name="standing_order_max_occurrences_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("first_run_at")),
+                name="standing_order_ends_after_first_run",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["ACTIVE", "PAUSED"], next_run_at__isnull=False)
+                | Q(status__in=["CANCELLED", "COMPLETED"], next_run_at__isnull=True),
+                name="standing_order_next_run_iff_open",
+            ),
+        ]
+        indexes = [
+            # What the scheduler claims: the active orders that are due, oldest due first.
+            models.Index(fields=["next_run_at"], condition=Q(status="ACTIVE"), name="standing_order_due"),
+            models.Index(fields=["owner", "-id"], name="standing_order_owner_list"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_repeat_display()} {self.amount} {self.currency} ({self.status})"
+
+
+class StandingOrderOccurrence(models.Model):
+    """One occurrence the scheduler ran: SUCCESS or FAILED as its movement was, with the movement (a refused one
+    too). Written in the database transaction that posted the movement, so an occurrence is recorded iff it ran."""
+
+    standing_order = models.ForeignKey(StandingOrder, on_delete=models.PROTECT, related_name="occurrences")
+    number = models.PositiveIntegerField()
+    due_at = models.DateTimeField()
+    ran_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Transaction.Status.choices)
+    failure_code = models.CharField(max_length=32, blank=True, default="")
+    # Null only when the engine refused the request outright (nothing was recorded in the ledger).
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="standing_order_occurrence"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["standing_order", "number"], name="standing_order_occurrence_once"),
+            models.CheckConstraint(
+                condition=Q(status="SUCCESS", failure_code="") | (Q(status="FAILED") & ~Q(failure_code="")),
+                name="occurrence_failure_code_iff_failed",
+            ),
+        ]

@@ -10,7 +10,17 @@ from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
 from wallet import prepared
-from wallet.models import LedgerEntry, Transaction, User, Wallet, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from wallet.models import (
+    LedgerEntry,
+    StandingOrder,
+    StandingOrderOccurrence,
+    Transaction,
+    User,
+    Wallet,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from wallet.money import zero
 from wallet.validation import SERVICE_KEY_PREFIX
 
@@ -300,3 +310,24 @@ def webhook_deliveries_for(
         queryset = queryset.filter(status=status)
     attempts = Prefetch("attempt_log", WebhookAttempt.objects.order_by("id"))
     return queryset.prefetch_related(attempts).order_by("-id")
+
+
+def standing_orders_for(*, owner: User, status: str | None = None) -> QuerySet[StandingOrder]:
+    """The owner's standing orders, newest first, with their receivers."""
+    queryset = StandingOrder.objects.filter(owner=owner).select_related("receiver")
+    if status is not None:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-id")
+
+
+def standing_order_for(*, owner: User, standing_order_id: int) -> StandingOrder | None:
+    return standing_orders_for(owner=owner).filter(pk=standing_order_id).first()
+
+
+def standing_order_occurrences(*, standing_order: StandingOrder) -> QuerySet[StandingOrderOccurrence]:
+    """The occurrences the scheduler ran of an order (the caller checked it is the viewer's), newest first."""
+    return (
+        StandingOrderOccurrence.objects.filter(standing_order=standing_order)
+        .select_related("transaction__sender_wallet__user", "transaction__receiver_wallet__user")
+        .order_by("-id")
+    )

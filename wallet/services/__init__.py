@@ -13,6 +13,14 @@ from wallet.services.ledger import (
 )
 from wallet.services.posting import Tags, failure_error
 from wallet.services.receipts import receipt_for_token, receipt_for_viewer, receipt_link_token, receipts_request
+from wallet.services.scheduler import scheduler_pass
+from wallet.services.standing_orders import (
+    standing_order_cancel,
+    standing_order_create,
+    standing_order_pause,
+    standing_order_resume,
+    standing_orders_run_due,
+)
 from wallet.services.tokens import (
     IssuedTokens,
     refresh_token_revoke,
@@ -42,6 +50,12 @@ __all__ = [
     "receipt_link_token",
     "receipts_request",
     "refresh_token_revoke",
+    "scheduler_pass",
+    "standing_order_cancel",
+    "standing_order_create",
+    "standing_order_pause",
+    "standing_order_resume",
+    "standing_orders_run_due",
     "reversal_create",
     "token_verify",
     "tokens_issue",
