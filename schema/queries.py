@@ -8,6 +8,7 @@ from strawberry.types import Info
 from schema.api_keys import ApiKeyQueries
 from schema.ids import parse_global_id
 from schema.pagination import Connection
+from schema.payment_requests import PaymentRequestQueries
 from schema.permissions import READS, viewer
 from schema.selection import selected_names
 from schema.types import (
@@ -40,11 +41,13 @@ def _viewers_object(info: Info, value: str):
         return selectors.transaction_for_user(user=user, transaction_id=pk)
     if type_name == "LedgerEntry":
         return selectors.ledger_entry_for_user(user=user, entry_id=pk)
+    if type_name == "PaymentRequest":
+        return selectors.payment_request_for_user(user=user, payment_request_id=pk)
     return None
 
 
 @strawberry.type
-class Query(ApiKeyQueries, WebhookQueries):
+class Query(ApiKeyQueries, WebhookQueries, PaymentRequestQueries):
     @strawberry.field(permission_classes=READS, description="The signed-in user.")
     def me(self, info: Info) -> UserNode:
         return viewer(info)
