@@ -211,7 +211,7 @@ def payment_requests_expire(*, now: datetime | None = None) -> int:
     while True:
         with transaction.atomic():
             due = list(
-                PaymentRequest.objects.select_for_update(skip_locked=True)
+                PaymentRequest.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(status=PaymentRequest.Status.PENDING, expires_at__lte=now)
                 .select_related("requester__wallet", "payer__wallet")
                 .order_by("id")[:EXPIRE_BATCH_SIZE]
