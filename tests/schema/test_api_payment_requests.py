@@ -742,3 +742,21 @@ def test_the_expiry_pass_leaves_a_request_an_approval_holds_and_the_approval_pay
     assert PaymentRequest.objects.get().status == "PAID"
     assert not OutboxEvent.objects.filter(event_type="payment_request.expired").exists()
     assert (balance(alice), balance(bob)) == (Decimal("25.00"), Decimal("75.00"))
+
+
+def test_crossing_approvals_between_two_users_never_deadlock(as_alice, as_bob, alice, bob, fund):
+    """Each approval locks its own request, then both wallets in id order: two users paying each other's requests at
+    once cannot lock in a cycle."""
+    fund(alice, "100.00")
+    fund(bob, "100.00")
+    from_bob = [asked(as_alice, key=f"a-{i}", amount="1.00") for i in range(5)]
+    from_alice = [asked(as_bob, key=f"b-{i}", amount="2.00", payerUsername="alice") for i in range(5)]
+    calls = [lambda r=r: approve(as_bob, r["id"], key=f"pay-{r['id']}") for r in from_bob]
+    calls += [lambda r=r: approve(as_alice, r["id"], key=f"pay-{r['id']}") for r in from_alice]
+
+    results = all_at_once(calls)
+
+    assert all(result["errors"] == [] for result in results), results
+    assert PaymentRequest.objects.filter(status="PAID").count() == 10
+    assert (balance(alice), balance(bob)) == (Decimal("95.00"), Decimal("105.00"))
+    assert audit_ledger().problems == []
