@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from wallet import selectors
-from wallet.errors import ErrorCode, WalletError
+from wallet.errors import FAILURE_MESSAGES, ErrorCode, WalletError
 from wallet.events.local import dispatch_after_commit
 from wallet.models import OutboxEvent, PaymentRequest, Transaction, User
 from wallet.money import to_minor_units
@@ -115,7 +115,8 @@ def payment_request_create(
     payer_wallet = getattr(payer, "wallet", None) if payer is not None else None
     if payer_wallet is None:
         # The words payByMobile answers for an unknown number, so a request probes no more than a payment does.
-        raise WalletError(ErrorCode.RECEIVER_NOT_FOUND, "No wallet user matches this receiver.", field=payer_field)
+        code = ErrorCode.RECEIVER_NOT_FOUND
+        raise WalletError(code, FAILURE_MESSAGES[code], field=payer_field)
     if payer.pk == requester.pk:
         raise WalletError(ErrorCode.SELF_TRANSFER, "You cannot request money from yourself.", field=payer_field)
     if payer_wallet.currency != requester.wallet.currency:
