@@ -545,7 +545,10 @@ def all_at_once(calls):
 
     def run(call):
         barrier.wait()
-        return call()
+        try:
+            return call()
+        finally:
+            connection.close()  # a call that used the database on this thread (the expiry pass) leaves no session
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(run, calls))
@@ -563,6 +566,13 @@ def wait_for_a_lock_wait(timeout: float = 15.0) -> None:
                 return
         time.sleep(0.01)
     raise AssertionError("no call queued behind the held lock")
+
+
+def expire_on_its_own_thread(*, now: datetime) -> int:
+    try:
+        return payment_requests_expire(now=now)
+    finally:
+        connection.close()
 
 
 @pytest.fixture
@@ -711,7 +721,7 @@ def test_an_approval_queued_behind_the_expiry_pass_holding_the_lock_pays_nothing
     clock.advance(seconds=59)  # the approval comes a second before the expiry, the pass just after it
     locked, release = holding("EXPIRED")
     with ThreadPoolExecutor(max_workers=2) as pool:
-        expiring = pool.submit(payment_requests_expire, now=clock.now + timedelta(seconds=2))
+        expiring = pool.submit(expire_on_its_own_thread, now=clock.now + timedelta(seconds=2))
         assert locked.wait(15)  # the pass holds the request's lock
         approving = pool.submit(approve, as_bob, request["id"])
         wait_for_a_lock_wait()
