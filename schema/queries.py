@@ -8,6 +8,7 @@ from strawberry.types import Info
 from schema.api_keys import ApiKeyQueries
 from schema.ids import parse_global_id
 from schema.pagination import Connection
+from schema.payment_requests import PaymentRequestQueries
 from schema.permissions import READS, viewer
 from schema.selection import selected_names
 from schema.standing_orders import StandingOrderQueries
@@ -43,11 +44,13 @@ def _viewers_object(info: Info, value: str):
         return selectors.ledger_entry_for_user(user=user, entry_id=pk)
     if type_name == "StandingOrder":
         return selectors.standing_order_for(owner=user, standing_order_id=pk)
+    if type_name == "PaymentRequest":
+        return selectors.payment_request_for_user(user=user, payment_request_id=pk)
     return None
 
 
 @strawberry.type
-class Query(ApiKeyQueries, WebhookQueries, StandingOrderQueries):
+class Query(ApiKeyQueries, WebhookQueries, StandingOrderQueries, PaymentRequestQueries):
     @strawberry.field(permission_classes=READS, description="The signed-in user.")
     def me(self, info: Info) -> UserNode:
         return viewer(info)

@@ -10,6 +10,7 @@ from strawberry.utils.logging import StrawberryLogger
 from schema.errors import MaskUnexpectedErrors, is_unexpected
 from schema.guards import HideFieldSuggestions, MaxDirectivesLimiter, RefuseNulCharacters, document_rules
 from schema.mutations import Mutation
+from schema.payment_requests import PaymentRequestNode
 from schema.queries import Query
 from schema.realtime import Subscription
 from schema.scalars import DecimalScalar
@@ -40,7 +41,7 @@ schema = WalletSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[UserNode, WalletNode, TransactionNode, LedgerEntryNode],
+    types=[UserNode, WalletNode, TransactionNode, LedgerEntryNode, PaymentRequestNode],
     config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),
     # Factories, so that each request gets fresh extension instances.
     extensions=[

@@ -303,15 +303,94 @@ class OutboxEvent(models.Model):
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event_type = models.CharField(max_length=64)
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="events")
+    # What the event is about: a movement (transaction.*) or a payment request (payment_request.*).
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    payment_request = models.ForeignKey(
+        "PaymentRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
     payload = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(transaction__isnull=False) | Q(payment_request__isnull=False),
+                name="outbox_event_has_subject",
+            ),
+        ]
         indexes = [
             models.Index(fields=["id"], condition=Q(published_at__isnull=True), name="outbox_unpublished"),
         ]
+
+
+class PaymentRequest(models.Model):
+    """A request-to-pay: the requester asks the payer for an amount until `expires_at`. The payer approves it (a
+    TRANSFER to the requester, through the posting engine) or declines it; the requester may cancel it. It leaves
+    PENDING once, under its row's lock (wallet/services/payment_requests.py); a PENDING request past `expires_at` is
+    EXPIRED to every reader even before `payment_requests_expire` marks it."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        PAID = "PAID", "Paid"
+        DECLINED = "DECLINED", "Declined"
+        CANCELLED = "CANCELLED", "Cancelled"
+        EXPIRED = "EXPIRED", "Expired"
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payment_requests_sent"
+    )
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payment_requests_received"
+    )
+    amount = MoneyField()
+    currency = models.CharField(max_length=3)
+    note = models.CharField(max_length=255, blank=True, default="")
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
+    # The requester's key of requestPayment, and a digest of its parameters (a reused key with others is refused).
+    idempotency_key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    # When it left PENDING (for an expired one, its expiry).
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # The transfer that paid it: one request per transfer, and a PAID request always has one.
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="payment_request"
+    )
+    # The key of the decline or cancel that closed it, so that a retry of it replays.
+    resolution_idempotency_key = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["requester", "idempotency_key"], name="payment_request_key_per_requester"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_request_amount_positive"),
+            models.CheckConstraint(condition=~Q(requester=models.F("payer")), name="payment_request_not_to_self"),
+            models.CheckConstraint(
+                condition=Q(status__in=["PENDING", "PAID", "DECLINED", "CANCELLED", "EXPIRED"]),
+                name="payment_request_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="PAID", transaction__isnull=False)
+                | (~Q(status="PAID") & Q(transaction__isnull=True)),
+                name="payment_request_paid_iff_transaction",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="PENDING", resolved_at__isnull=True)
+                | (~Q(status="PENDING") & Q(resolved_at__isnull=False)),
+                name="payment_request_resolved_iff_closed",
+            ),
+        ]
+        indexes = [
+            # paymentRequests(role: INCOMING | OUTGOING): keyset pages, newest first.
+            models.Index(fields=["payer", "-id"], name="payment_request_incoming"),
+            models.Index(fields=["requester", "-id"], name="payment_request_outgoing"),
+            # The expiry pass: the pending ones that are due.
+            models.Index(fields=["expires_at"], condition=Q(status="PENDING"), name="payment_request_due"),
+        ]
+
+    def __str__(self):
+        return f"Payment request {self.pk}: {self.amount} {self.currency} ({self.status})"
 
 
 class ProcessedEvent(models.Model):
@@ -380,6 +459,11 @@ class WebhookEndpoint(models.Model):
         TRANSACTION_SUCCEEDED = "transaction.succeeded"
         TRANSACTION_FAILED = "transaction.failed"
         TRANSACTION_PENDING = "transaction.pending"
+        PAYMENT_REQUEST_CREATED = "payment_request.created"
+        PAYMENT_REQUEST_PAID = "payment_request.paid"
+        PAYMENT_REQUEST_DECLINED = "payment_request.declined"
+        PAYMENT_REQUEST_CANCELLED = "payment_request.cancelled"
+        PAYMENT_REQUEST_EXPIRED = "payment_request.expired"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="webhook_endpoints")
     url = models.URLField(max_length=2000)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from wallet import prepared
 from wallet.models import (
     LedgerEntry,
+    PaymentRequest,
     StandingOrder,
     StandingOrderOccurrence,
     Transaction,
@@ -330,4 +331,52 @@ def standing_order_occurrences(*, standing_order: StandingOrder) -> QuerySet[Sta
         StandingOrderOccurrence.objects.filter(standing_order=standing_order)
         .select_related("transaction__sender_wallet__user", "transaction__receiver_wallet__user")
         .order_by("-id")
+    )
+
+
+# --- payment requests ----------------------------------------------------------------------------------------------
+
+
+def payment_request_clock() -> datetime:
+    """The time payment requests are judged by, when reading and when writing (wallet/services/payment_requests.py):
+    the one function a test patches to move time."""
+    return timezone.now()
+
+
+def payment_request_status(*, payment_request: PaymentRequest, now: datetime | None = None) -> str:
+    """The request's status as every reader sees it: a PENDING one past its expiry is EXPIRED, marked or not."""
+    now = now or payment_request_clock()
+    if payment_request.status == PaymentRequest.Status.PENDING and now >= payment_request.expires_at:
+        return PaymentRequest.Status.EXPIRED
+    return payment_request.status
+
+
+def payment_request_resolved_at(*, payment_request: PaymentRequest, now: datetime | None = None) -> datetime | None:
+    if payment_request_status(payment_request=payment_request, now=now) == PaymentRequest.Status.EXPIRED:
+        return payment_request.expires_at
+    return payment_request.resolved_at
+
+
+def payment_requests_for_user(
+    *, user: User, role: str, status: str | None = None, now: datetime | None = None
+) -> QuerySet[PaymentRequest]:
+    """Newest first: the requests addressed to the user (role INCOMING) or made by them (OUTGOING), by the status
+    readers see (see payment_request_status). A page is a range scan of the (payer or requester, -id) index."""
+    queryset = PaymentRequest.objects.filter(**{"payer" if role == "INCOMING" else "requester": user})
+    now = now or payment_request_clock()
+    if status == PaymentRequest.Status.PENDING:
+        queryset = queryset.filter(status=status, expires_at__gt=now)
+    elif status == PaymentRequest.Status.EXPIRED:
+        queryset = queryset.filter(Q(status=status) | Q(status=PaymentRequest.Status.PENDING, expires_at__lte=now))
+    elif status is not None:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("requester", "payer").order_by("-id")
+
+
+def payment_request_for_user(*, user: User, payment_request_id: int) -> PaymentRequest | None:
+    """A request the user made or was asked to pay; anyone else's looks like a missing one."""
+    return (
+        PaymentRequest.objects.filter(Q(payer=user) | Q(requester=user), pk=payment_request_id)
+        .select_related("requester", "payer")
+        .first()
     )

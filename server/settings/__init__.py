@@ -241,6 +241,7 @@ REGISTER_RATE_PER_ADDRESS = os.environ.get("REGISTER_RATE_PER_ADDRESS", "20/h")
 MOBILE_LOOKUP_RATE_PER_ACCOUNT = os.environ.get("MOBILE_LOOKUP_RATE_PER_ACCOUNT", "20/m")
 MOBILE_LOOKUP_RATE_PER_ADDRESS = os.environ.get("MOBILE_LOOKUP_RATE_PER_ADDRESS", "60/m")
 API_KEY_RATE = os.environ.get("API_KEY_RATE", "600/m")  # requests per API key
+PAYMENT_REQUEST_RATE = os.environ.get("PAYMENT_REQUEST_RATE", "30/h")  # requestPayment calls per requester
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -455,22 +455,28 @@ def test_a_pause_racing_a_scheduler_either_waits_for_the_occurrence_or_stops_it(
 
 @pytest.mark.django_db
 def test_the_pass_releases_expired_holds_and_runs_due_occurrences(alice, bob, fund):
-    from wallet.services import hold_create
+    from wallet.models import PaymentRequest
+    from wallet.services import hold_create, payment_request_create
 
     fund(alice, "100.00")
     schedule(alice, first_run_at=timezone.now() + timedelta(minutes=1), key="so")
     hold = hold_create(
         payer=alice, amount=Decimal("5.00"), idempotency_key="h", expires_in_seconds=60, receiver_username="bob"
     ).transaction
+    request = payment_request_create(
+        requester=bob, payer_username="alice", amount=Decimal("3.00"), expires_in_seconds=60, idempotency_key="r"
+    ).payment_request
 
     outcomes = scheduler.scheduler_pass(now=timezone.now() + timedelta(minutes=2))
 
     assert [(o.name, o.error) for o in outcomes] == [
         ("expired holds released", None),
         ("standing order occurrences", None),
+        ("payment requests expired", None),
     ]
-    assert outcomes[0].result == 1 and outcomes[1].result.succeeded == 1
+    assert outcomes[0].result == 1 and outcomes[1].result.succeeded == 1 and outcomes[2].result == 1
     assert Transaction.objects.filter(original=hold, kind="HOLD_RELEASE").count() == 1
+    assert PaymentRequest.objects.get(pk=request.pk).status == PaymentRequest.Status.EXPIRED
     assert balance(bob) == Decimal("10.00")
 
 
@@ -515,6 +521,7 @@ def test_run_scheduler_once_pays_a_due_occurrence(make_user, fund, database_url)
     assert done.returncode == 0, done.stderr
     assert "standing order occurrences: 1 paid, 0 failed, 0 busy" in done.stdout
     assert "expired holds released: 0" in done.stdout
+    assert "payment requests expired: 0" in done.stdout
     assert balance(bob) == Decimal("12.50")
     assert occurrences(order)[0][2] == "SUCCESS"
     assert fresh(order).next_number == 2

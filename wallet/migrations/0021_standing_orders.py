@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wallet', '0017_transaction_tags_index'),
+        ('wallet', '0020_payment_requests'),
     ]
 
     operations = [

@@ -11,6 +11,13 @@ from wallet.services.ledger import (
     transfer_create,
     withdrawal_create,
 )
+from wallet.services.payment_requests import (
+    payment_request_approve,
+    payment_request_cancel,
+    payment_request_create,
+    payment_request_decline,
+    payment_requests_expire,
+)
 from wallet.services.posting import Tags, failure_error
 from wallet.services.receipts import receipt_for_token, receipt_for_viewer, receipt_link_token, receipts_request
 from wallet.services.scheduler import scheduler_pass
@@ -45,6 +52,11 @@ __all__ = [
     "holds_release_expired",
     "mobile_payment_create",
     "money_add",
+    "payment_request_approve",
+    "payment_request_cancel",
+    "payment_request_create",
+    "payment_request_decline",
+    "payment_requests_expire",
     "receipt_for_token",
     "receipt_for_viewer",
     "receipt_link_token",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from wallet.services.holds import holds_release_expired
+from wallet.services.payment_requests import payment_requests_expire
 from wallet.services.standing_orders import standing_orders_run_due
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ class SchedulerStep:
 SCHEDULER_STEPS: list[SchedulerStep] = [
     SchedulerStep("expired holds released", lambda now: holds_release_expired(now=now)),
     SchedulerStep("standing order occurrences", lambda now: standing_orders_run_due(now=now)),
+    SchedulerStep("payment requests expired", lambda now: payment_requests_expire(now=now)),
 ]
 
 
