@@ -10,6 +10,7 @@ from schema.ids import parse_global_id
 from schema.pagination import Connection
 from schema.permissions import READS, viewer
 from schema.selection import selected_names
+from schema.statements import StatementQueries
 from schema.types import (
     LedgerEntryNode,
     TransactionKind,
@@ -44,7 +45,7 @@ def _viewers_object(info: Info, value: str):
 
 
 @strawberry.type
-class Query(ApiKeyQueries, WebhookQueries):
+class Query(ApiKeyQueries, WebhookQueries, StatementQueries):
     @strawberry.field(permission_classes=READS, description="The signed-in user.")
     def me(self, info: Info) -> UserNode:
         return viewer(info)
