@@ -2,12 +2,14 @@
 and rows. Every figure follows `selectors.balance_at`'s rule (posted entries with created_at before a moment), so
 closing = opening + in - out holds for any period, and each statement's opening is the previous one's closing."""
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+import psycopg2
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -94,7 +96,7 @@ class StatementRow:
 
 
 # Who the other side is, from the viewer's side: whoever sent what came in, whoever received what went out.
-# System accounts have no user; they are named as receipts name them.
+# System accounts have no user: their kind names them (FUNDING for a top-up, PAYOUTS for a withdrawal).
 _COUNTERPARTY = """
     CASE WHEN e.delta > 0 THEN coalesce(su.username, sw.kind) ELSE coalesce(ru.username, rw.kind) END
 """
@@ -145,4 +147,5 @@ def statement_rows(
                 balance_after=from_minor_units(running),
             )
     finally:
-        cursor.close()
+        with contextlib.suppress(psycopg2.Error):  # after a failed read, the transaction's rollback closes it anyway
+            cursor.close()

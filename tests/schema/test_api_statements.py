@@ -173,6 +173,14 @@ def test_the_downloads_are_streaming_responses(alice, history):
         assert isinstance(response, StreamingHttpResponse) and response.streaming
         assert response.status_code == 200 and b"".join(response.streaming_content)
 
+    # A client that goes away halfway: the download's transaction and cursor end with it.
+    abandoned = Client().get(f"/statements/{token}/csv")
+    assert next(iter(abandoned.streaming_content)).startswith(b"time,")
+    assert connection.in_atomic_block
+    abandoned.close()
+    assert not connection.in_atomic_block
+    assert balance_at(wallet=alice.wallet, at=period_to) == Decimal("55.00")  # the connection still serves
+
 
 def _forged(token: str, **claims) -> str:
     # The token is payload:timestamp:signature; swap the payload, keep the signature.
