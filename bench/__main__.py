@@ -192,6 +192,20 @@ def time_history(url: str, token: str, *, deep_cursor: str, requests: int = 60) 
     return timings
 
 
+# The service's environment under measurement (bench/statements.py measures with it too).
+SERVICE_ENV = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    "JWT_ACCESS_TOKEN_SECONDS": "7200",
+    "LOG_LEVEL": "WARNING",
+    # No Redis for the load scenarios (the pipeline scenario starts its own): events stay in the outbox.
+    "REDIS_URL": "",
+    "EVENT_TRANSPORT": "log",
+    # Event consumers (receipts, real time) run as their own processes in production, not in the API's.
+    "EVENTS_IN_PROCESS": "false",
+}
+
+
 @contextmanager
 def migrated_database(env_overrides: dict) -> Iterator[tuple[dict, harness.Postgres]]:
     """A throwaway durable PostgreSQL (fsync and synchronous_commit on), migrated, with Django set up on it in this
@@ -234,19 +248,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="wallet-bench-"))
     started = time.time()
 
-    env_overrides = {
-        "DJANGO_DEBUG": "false",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "JWT_ACCESS_TOKEN_SECONDS": "7200",
-        "LOG_LEVEL": "WARNING",
-        # No Redis for the load scenarios (the pipeline scenario starts its own): events stay in the outbox.
-        "REDIS_URL": "",
-        "EVENT_TRANSPORT": "log",
-        # Event consumers (receipts, real time) run as their own processes in production, not in the API's.
-        "EVENTS_IN_PROCESS": "false",
-    }
     try:
-        with migrated_database(env_overrides) as (env, database):
+        with migrated_database(SERVICE_ENV) as (env, database):
             run_sql(args.sql)
             report = run_benchmark(args, clients, tiers, workdir, database, env)
     finally:

@@ -12,6 +12,7 @@ from schema.payment_requests import PaymentRequestQueries
 from schema.permissions import READS, viewer
 from schema.selection import selected_names
 from schema.standing_orders import StandingOrderQueries
+from schema.statements import StatementQueries
 from schema.types import (
     LedgerEntryNode,
     TransactionKind,
@@ -50,7 +51,7 @@ def _viewers_object(info: Info, value: str):
 
 
 @strawberry.type
-class Query(ApiKeyQueries, WebhookQueries, StandingOrderQueries, PaymentRequestQueries):
+class Query(ApiKeyQueries, WebhookQueries, StandingOrderQueries, PaymentRequestQueries, StatementQueries):
     @strawberry.field(permission_classes=READS, description="The signed-in user.")
     def me(self, info: Info) -> UserNode:
         return viewer(info)

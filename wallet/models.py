@@ -285,7 +285,7 @@ class LedgerEntry(AppendOnlyModel):
         ]
         indexes = [
             models.Index(fields=["wallet", "-id"], name="entry_wallet_history"),
-            # The balance at a moment: the last entry at or before it.
+            # The balance at a moment (the posted entries since it) and a statement's period: ranges of it.
             models.Index(fields=["wallet", "created_at", "id"], name="entry_wallet_time"),
         ]
 

@@ -1,6 +1,6 @@
 """Reads. Every function that returns a user's data takes the user, so no caller can forget to filter."""
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -22,7 +22,7 @@ from wallet.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from wallet.money import zero
+from wallet.money import from_minor_units, zero
 from wallet.validation import SERVICE_KEY_PREFIX
 
 
@@ -43,14 +43,56 @@ def transferred_today(*, wallet: Wallet) -> Decimal:
 
 
 def balance_at(*, wallet: Wallet, at: datetime) -> Decimal:
-    """The wallet's balance at a moment: the balance after its last entry at or before it."""
-    last = (
-        LedgerEntry.objects.filter(wallet=wallet, created_at__lte=at)
-        .order_by("-created_at", "-id")
-        .values_list("balance_after", flat=True)
-        .first()
-    )
-    return last if last is not None else zero()
+    """The wallet's balance as it stood at a moment: the sum of its posted entries made before it (created_at < at).
+
+    Not "the balance_after of the last entry by created_at": an entry's created_at is the moment its posting
+    request started, before it waited for the wallet's lock, so a movement that started earlier can commit (and
+    take a higher id and a balance_after that counts the other) later. Summing by created_at agrees with a
+    statement's totals for any period, and [from, to) periods chain: this is a statement's opening at `from`.
+    Read as the balance now less what was posted at or after `at`, in one statement (one snapshot), so the cost
+    is the entries since `at` (an index range of entry_wallet_time), not the wallet's whole history."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT w.balance - coalesce((
+                SELECT sum(e.delta) FROM {LedgerEntry._meta.db_table} e
+                WHERE e.wallet_id = w.id AND NOT e.pending AND e.created_at >= %(at)s), 0)
+            FROM {Wallet._meta.db_table} w WHERE w.id = %(wallet)s
+            """,
+            {"wallet": wallet.pk, "at": at},
+        )
+        return from_minor_units(cursor.fetchone()[0])
+
+
+def balance_history(*, wallet: Wallet, days: int, now: datetime | None = None) -> list[tuple[datetime, Decimal]]:
+    """One point per UTC day for the last `days` days, oldest first: the balance at each day's end (the next
+    midnight UTC), and for today the balance now. Each point is `balance_at` at its moment, all from one query:
+    the posted deltas bucketed between consecutive points (an index range each), summed from the newest bucket
+    back and taken off the balance now, which the same statement reads."""
+    now = now or timezone.now()
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    points = [today - timedelta(days=back) for back in range(days - 2, -1, -1)] + [now]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH point AS (  -- numbered, not keyed by time: at exactly midnight, today's end and now coincide
+                SELECT n, at, lead(at) OVER (ORDER BY n) AS next_at
+                FROM unnest(%(points)s::timestamptz[]) WITH ORDINALITY AS p(at, n)
+            ), bucket AS (
+                SELECT point.n, point.at, coalesce(sum(e.delta), 0) AS moved
+                FROM point LEFT JOIN {LedgerEntry._meta.db_table} e
+                    ON e.wallet_id = %(wallet)s AND NOT e.pending AND e.created_at >= point.at
+                    AND (point.next_at IS NULL OR e.created_at < point.next_at)
+                GROUP BY point.n, point.at
+            )
+            SELECT bucket.at,
+                (SELECT balance FROM {Wallet._meta.db_table} WHERE id = %(wallet)s)
+                    - sum(bucket.moved) OVER (ORDER BY bucket.n DESC)
+            FROM bucket ORDER BY bucket.n
+            """,
+            {"wallet": wallet.pk, "points": points},
+        )
+        return [(at, from_minor_units(balance)) for at, balance in cursor.fetchall()]
 
 
 def expired_holds(*, wallet: Wallet, now: datetime | None = None) -> QuerySet[Transaction]:
