@@ -358,7 +358,7 @@ def seed_searched(*, prefix: str, others: int, own: int, password: str) -> None:
                 CASE WHEN g %% 2 = 0 THEN %(me)s ELSE (%(users)s::bigint[])[other] END AS initiator_id,
                 CASE WHEN g %% 2 = 0 THEN %(wallet)s ELSE (%(wallets)s::bigint[])[other] END AS sender,
                 CASE WHEN g %% 2 = 0 THEN (%(wallets)s::bigint[])[other] ELSE %(wallet)s END AS receiver,
-                (100 * (1 + (g * 37) %% 999))::bigint AS amount, 'bench-search-' || g AS key,
+                (100 * (1 + (g * 101) %% 999))::bigint AS amount, 'bench-search-' || g AS key,
                 ''::varchar AS reference, '{}'::jsonb AS metadata,
                 (%(notes)s::text[])[1 + g %% 4] AS note,
                 {fixture_time} - (%(own)s - g) * (interval '1 day' * %(days)s / %(own)s) AS created_at
