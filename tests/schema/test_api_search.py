@@ -62,8 +62,9 @@ def world(make_user):
         services.withdrawal_create(user=alice, amount=Decimal("5.00"), idempotency_key="w5")
     with at(6):  # refused: in alice's history only
         refused = services.transfer_create(
-            sender=alice, receiver_username="bob", amount=Decimal("9999.00"), idempotency_key="t6", note="rent, too much"
-        )
+            sender=alice, receiver_username="bob", amount=Decimal("9999.00"), idempotency_key="t6",
+            note="rent, too much",
+        )  # fmt: skip
         assert refused.transaction.status == Transaction.Status.FAILED
     with at(7):
         services.hold_create(
