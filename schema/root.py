@@ -1,4 +1,5 @@
 import logging
+from datetime import datetime
 from decimal import Decimal
 
 import strawberry
@@ -13,7 +14,7 @@ from schema.mutations import Mutation
 from schema.payment_requests import PaymentRequestNode
 from schema.queries import Query
 from schema.realtime import Subscription
-from schema.scalars import DecimalScalar
+from schema.scalars import DateTimeScalar, DecimalScalar
 from schema.types import LedgerEntryNode, TransactionNode, UserNode, WalletNode
 from wallet.services.retries import retryable_error
 
@@ -42,7 +43,7 @@ schema = WalletSchema(
     mutation=Mutation,
     subscription=Subscription,
     types=[UserNode, WalletNode, TransactionNode, LedgerEntryNode, PaymentRequestNode],
-    config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),
+    config=StrawberryConfig(scalar_map={Decimal: DecimalScalar, datetime: DateTimeScalar}),
     # Factories, so that each request gets fresh extension instances.
     extensions=[
         MaskUnexpectedErrors,

@@ -1,11 +1,13 @@
 """Reads. Every function that returns a user's data takes the user, so no caller can forget to filter."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from functools import cache
 
 from django.db import InterfaceError, OperationalError, connection
-from django.db.models import BigIntegerField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import BigIntegerField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
@@ -173,6 +175,70 @@ def _viewer_entries(wallet: Wallet, prefix: str = "") -> Prefetch:
     )
 
 
+class Direction(StrEnum):
+    IN = "IN"  # the viewer's wallet received the movement
+    OUT = "OUT"  # the viewer's wallet sent it
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransactionSearch:
+    """The history's search filters, all optional, combined with AND: created_at in [created_from, created_to),
+    amount in [min_amount, max_amount], the other side's username, the viewer's side, a substring of the note."""
+
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    counterparty: str | None = None
+    direction: Direction | None = None
+    note_contains: str | None = None
+
+
+def _searched(queryset: QuerySet[Transaction], *, search: TransactionSearch, wallet: Wallet) -> QuerySet[Transaction]:
+    """The search filters: a page costs at most the viewer's own history, however large the ledger (bench/RESULTS.md,
+    "Search")."""
+    matches = Q()
+    if search.counterparty is not None:
+        other = counterparty_wallet_id(search.counterparty)
+        if other is None:
+            return queryset.none()  # nobody by that name: nothing between them and the viewer
+        # Between the two wallets, either way: the other side, seen from the viewer's.
+        matches &= Q(sender_wallet_id=other, receiver_wallet_id=wallet.pk) | Q(
+            sender_wallet_id=wallet.pk, receiver_wallet_id=other
+        )
+    if search.created_from is not None:
+        matches &= Q(created_at__gte=search.created_from)
+    if search.created_to is not None:
+        # created_at itself, not an id range: ids are not in created_at order across concurrent transactions.
+        matches &= Q(created_at__lt=search.created_to)
+    if search.min_amount is not None:
+        matches &= Q(amount__gte=search.min_amount)
+    if search.max_amount is not None:
+        matches &= Q(amount__lte=search.max_amount)
+    if search.direction == Direction.IN:
+        matches &= Q(receiver_wallet_id=wallet.pk)
+    elif search.direction == Direction.OUT:
+        matches &= Q(sender_wallet_id=wallet.pk)
+    if search.note_contains is not None:
+        # Case-insensitive LIKE; Django escapes the text's own "%", "_" and "\\", so they match only themselves.
+        matches &= Q(note__icontains=search.note_contains)
+    if not matches:
+        return queryset
+    # Tested on each of the viewer's history rows as the page walks them, newest first, and the walk stops when the
+    # page is full: a scalar subquery with a LIMIT, which PostgreSQL runs per row and cannot turn into a join. As
+    # plain predicates the planner judged their density from the whole ledger's statistics, not the viewer's, and
+    # read everyone's movements in a date range through txn_sender_day, the counterparty's every movement through
+    # the foreign-key indexes, or the viewer's whole history in parallel to sort it, for a page it could have
+    # stopped after a few dozen rows.
+    probe = Transaction.objects.filter(matches, pk=OuterRef("history_id")).values("pk")[:1]
+    return queryset.alias(search_probe=Subquery(probe)).filter(search_probe__isnull=False)
+
+
+def counterparty_wallet_id(username: str) -> int | None:
+    """The wallet of the user by that name, active or not (past movements with a closed account stay findable)."""
+    return Wallet.objects.filter(user__in=User.objects.with_username(username)).values_list("id", flat=True).first()
+
+
 def transactions_for_user(
     *,
     user: User,
@@ -184,11 +250,13 @@ def transactions_for_user(
     with_metadata: bool = True,
     reference: str | None = None,
     metadata: dict[str, str] | None = None,
+    search: TransactionSearch | None = None,
 ) -> QuerySet[Transaction]:
     """Newest first: what the user initiated, and what reached their wallet.
 
     `with_parties` joins the sender's and receiver's usernames; `with_entries`
     prefetches the viewer's entries. Callers that show neither can skip them.
+    `search` narrows the history (see TransactionSearch); its filters are checked by the caller.
     """
     wallet = wallet_for_user(user=user)
     # Ordered by the history row's own column, so a keyset page is a range scan of its index.
@@ -197,6 +265,8 @@ def transactions_for_user(
         queryset = queryset.filter(kind=kind)
     if status is not None:
         queryset = queryset.filter(status=status)
+    if search is not None:
+        queryset = _searched(queryset, search=search, wallet=wallet)
     if reference is not None:
         queryset = queryset.filter(reference=reference)
     if metadata is not None:
