@@ -84,11 +84,14 @@ export type ErrorCode =
   | 'LINKED_TRANSFER_FAILED'
   | 'MOBILE_NUMBER_TAKEN'
   | 'NOT_REVERSIBLE'
+  | 'PAYMENT_REQUEST_NOT_FOUND'
+  | 'PAYMENT_REQUEST_NOT_PENDING'
   | 'RATE_LIMITED'
   | 'RECEIVER_NOT_FOUND'
   | 'REFERENCE_ALREADY_USED'
   | 'REVERSAL_EXCEEDS_ORIGINAL'
   | 'SELF_TRANSFER'
+  | 'STANDING_ORDER_NOT_FOUND'
   | 'TRANSACTION_NOT_FOUND'
   | 'USERNAME_TAKEN'
   | 'WEAK_PASSWORD';
@@ -134,7 +137,7 @@ export type RevokeApiKeyInput = {
   id: string | number;
 };
 
-/** IN: money reached the viewer's wallet; OUT: the viewer's wallet is the sender. */
+/** The viewer's side of a movement: IN when their wallet received it, OUT when their wallet sent it. */
 export type TransactionDirection =
   | 'IN'
   | 'OUT';
@@ -198,6 +201,11 @@ export type WebhookEndpointIdInput = {
 
 /** The events an endpoint can receive (the event catalogue's types). */
 export type WebhookEventType =
+  | 'PAYMENT_REQUEST_CANCELLED'
+  | 'PAYMENT_REQUEST_CREATED'
+  | 'PAYMENT_REQUEST_DECLINED'
+  | 'PAYMENT_REQUEST_EXPIRED'
+  | 'PAYMENT_REQUEST_PAID'
   | 'TRANSACTION_FAILED'
   | 'TRANSACTION_PENDING'
   | 'TRANSACTION_SUCCEEDED';
