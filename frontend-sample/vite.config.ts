@@ -12,6 +12,7 @@ export default defineConfig({
     proxy: {
       "/graphql/": { target: api, ws: true },
       "/receipts/": { target: api },
+      "/statements/": { target: api },
       // GraphiQL's page (at /graphql/) loads its files as built by `npm run build`, which Django serves.
       "/graphiql/": { target: api },
       "/assets/": { target: api },

@@ -11,6 +11,7 @@ import { DashboardPage } from "./pages/DashboardPage";
 import { HistoryPage } from "./pages/HistoryPage";
 import { HoldsPage } from "./pages/HoldsPage";
 import { AddMoneyPage, PayByMobilePage, TransferPage, WithdrawPage } from "./pages/MoneyPages";
+import { StatementsPage } from "./pages/StatementsPage";
 import { TransactionPage } from "./pages/TransactionPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
 
@@ -57,6 +58,7 @@ export function App() {
             <Route path="/withdraw" element={<WithdrawPage />} />
             <Route path="/holds" element={<HoldsPage />} />
             <Route path="/history" element={<HistoryPage />} />
+            <Route path="/statement" element={<StatementsPage />} />
             <Route path="/api-keys" element={<ApiKeysPage />} />
             <Route path="/webhooks" element={<WebhooksPage />} />
             <Route path="/transactions/:id" element={<TransactionPage />} />

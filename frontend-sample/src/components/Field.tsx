@@ -1,4 +1,4 @@
-import { useId, type InputHTMLAttributes } from "react";
+import { useEffect, useId, type InputHTMLAttributes, type RefObject } from "react";
 
 interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, "id"> {
   label: string;
@@ -51,4 +51,11 @@ export function Select({ label, value, options, onChange }: SelectProps) {
       </select>
     </div>
   );
+}
+
+/** After a check, the first field marked invalid in the form gets the focus (its error is read with it). */
+export function useFocusFirstInvalid(form: RefObject<HTMLFormElement | null>, errors: unknown): void {
+  useEffect(() => {
+    form.current?.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
+  }, [form, errors]);
 }

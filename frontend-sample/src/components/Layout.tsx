@@ -36,6 +36,7 @@ const LINKS = [
   { to: "/withdraw", label: "Withdraw" },
   { to: "/holds", label: "Holds" },
   { to: "/history", label: "History" },
+  { to: "/statement", label: "Statements" },
   { to: "/api-keys", label: "API keys" },
   { to: "/webhooks", label: "Webhooks" },
 ];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { checkAmount, formatAmount, formatMoney } from "./amount";
+import { checkAmount, compareAmounts, formatAmount, formatMoney } from "./amount";
 
 describe("checkAmount", () => {
   it.each([
@@ -54,5 +54,21 @@ describe("formatAmount", () => {
 
   it("adds the currency", () => {
     expect(formatMoney("12.5", "USD")).toBe("12.50 USD");
+  });
+});
+
+describe("compareAmounts", () => {
+  it.each([
+    ["1.00", "1", 0],
+    ["9.99", "10.00", -1],
+    ["100.00", "99.99", 1],
+    ["0.5", "0.45", 1],
+    ["-1.00", "0.00", -1],
+    ["-2.00", "-1.00", -1],
+    ["-0.00", "0", 0],
+    ["007.1", "7.10", 0],
+  ])("%s vs %s: %i", (a, b, sign) => {
+    expect(Math.sign(compareAmounts(a, b))).toBe(sign);
+    expect(Math.sign(compareAmounts(b, a))).toBe(-sign || 0);
   });
 });

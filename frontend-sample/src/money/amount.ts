@@ -37,3 +37,29 @@ export function formatAmount(amount: string, decimals: number = CURRENCY_DECIMAL
 export function formatMoney(amount: string, currency: string): string {
   return `${formatAmount(amount)} ${currency}`;
 }
+
+/** Compares two decimal strings exactly (no float): negative, zero or positive, like a sort comparator. */
+export function compareAmounts(a: string, b: string): number {
+  const sign = (value: string) => (value.startsWith("-") && !/^-0*(\.0*)?$/.test(value) ? -1 : 1);
+  const [signA, signB] = [sign(a), sign(b)];
+  if (signA !== signB) return signA - signB;
+  const parts = (value: string) => {
+    const [whole, fraction = ""] = value.replace(/^[-+]/, "").split(".");
+    return [whole.replace(/^0+/, ""), fraction.replace(/0+$/, "")] as const;
+  };
+  const [wholeA, fractionA] = parts(a);
+  const [wholeB, fractionB] = parts(b);
+  const magnitude =
+    wholeA.length !== wholeB.length
+      ? wholeA.length - wholeB.length
+      : wholeA !== wholeB
+        ? wholeA > wholeB
+          ? 1
+          : -1
+        : fractionA === fractionB
+          ? 0
+          : fractionA.padEnd(fractionB.length, "0") > fractionB.padEnd(fractionA.length, "0")
+            ? 1
+            : -1;
+  return Math.sign(magnitude) * signA;
+}

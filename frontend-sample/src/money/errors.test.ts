@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { ERROR_MESSAGES, mapErrors, messageFor } from "./errors";
+import { badUserInput, ERROR_MESSAGES, mapErrors, messageFor } from "./errors";
 
 describe("mapErrors", () => {
   it("puts an error next to the input its field names", () => {
@@ -53,5 +53,19 @@ describe("messageFor", () => {
 
   it("falls back for a missing code", () => {
     expect(messageFor(null)).toBe("Something went wrong.");
+  });
+});
+
+describe("badUserInput", () => {
+  it("gives the server's message for a query refused as BAD_USER_INPUT, and nothing for other errors", () => {
+    const refused = {
+      graphQLErrors: [
+        { message: "'minAmount' must not be more than 'maxAmount'.", extensions: { code: "BAD_USER_INPUT" } },
+      ],
+    };
+    expect(badUserInput(refused)).toBe("'minAmount' must not be more than 'maxAmount'.");
+    expect(badUserInput({ graphQLErrors: [{ message: "Unexpected error.", extensions: {} }] })).toBeNull();
+    expect(badUserInput({ graphQLErrors: [] })).toBeNull();
+    expect(badUserInput(undefined)).toBeNull();
   });
 });

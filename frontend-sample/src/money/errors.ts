@@ -26,6 +26,9 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   LINKED_TRANSFER_FAILED: "Not sent, because another transfer in the batch failed.",
   REFERENCE_ALREADY_USED: "You already made a payment with this reference.",
   RATE_LIMITED: "Too many attempts in a short time. Wait a minute and try again.",
+  PAYMENT_REQUEST_NOT_FOUND: "That payment request doesn't exist.",
+  PAYMENT_REQUEST_NOT_PENDING: "This request was already paid, declined, cancelled or has expired.",
+  STANDING_ORDER_NOT_FOUND: "That standing order doesn't exist.",
 };
 
 export function messageFor(code: ErrorCode | null | undefined): string {
@@ -68,4 +71,15 @@ function describe(error: ApiUserError): string {
   const ours = messageFor(error.code);
   const detailed = error.code === "INVALID_INPUT" || error.code === "WEAK_PASSWORD" || error.code === "INVALID_AMOUNT";
   return detailed && error.message && error.message !== ours ? `${ours} ${error.message}` : ours;
+}
+
+/**
+ * The server's own words for a query it refused as malformed (a top-level error with code BAD_USER_INPUT,
+ * such as an inverted range the form could not see), or null for anything else (network, bugs).
+ */
+export function badUserInput(
+  error: { graphQLErrors: readonly { message: string; extensions?: Record<string, unknown> }[] } | undefined,
+): string | null {
+  const refused = error?.graphQLErrors.find((item) => item.extensions?.code === "BAD_USER_INPUT");
+  return refused?.message ?? null;
 }

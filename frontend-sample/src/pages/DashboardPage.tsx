@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { useQuery, useSubscription } from "urql";
 
 import { Notice } from "../components/Alert";
+import { BalanceChart } from "../components/BalanceChart";
 import { TransactionList } from "../components/TransactionList";
 import { useViewer } from "../components/Viewer";
 import { graphql } from "../gql";
@@ -96,6 +97,7 @@ export function DashboardPage() {
           />
         </div>
       </div>
+      <BalanceChart balance={wallet.balance} currency={wallet.currency} />
       <div className="card">
         <h2>Recent activity</h2>
         <TransactionList transactions={data.transactions.edges.map((edge) => edge.node)} viewer={viewer.username} />

@@ -2,11 +2,24 @@ import { useRef, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
 import { useQuery } from "urql";
 
-import { Field, Select } from "../components/Field";
+import { Field, Select, useFocusFirstInvalid } from "../components/Field";
 import { KIND_LABELS, STATUS_LABELS, TransactionList } from "../components/TransactionList";
 import { useViewer } from "../components/Viewer";
 import { graphql } from "../gql";
-import type { TransactionKind, TransactionStatus } from "../gql/graphql";
+import type { TransactionDirection, TransactionKind, TransactionStatus } from "../gql/graphql";
+import {
+  checkSearch,
+  EMPTY_SEARCH,
+  isSearching,
+  NOTE_MAX_LENGTH,
+  searchFromParams,
+  searchVariables,
+  withSearch,
+  type SearchErrors,
+  type SearchValues,
+  type SearchVariables,
+} from "../history/search";
+import { badUserInput } from "../money/errors";
 
 const History = graphql(`
   query History(
@@ -15,8 +28,28 @@ const History = graphql(`
     $kind: TransactionKind
     $status: TransactionStatus
     $reference: String
+    $direction: TransactionDirection
+    $createdFrom: DateTime
+    $createdTo: DateTime
+    $minAmount: Decimal
+    $maxAmount: Decimal
+    $counterparty: String
+    $noteContains: String
   ) {
-    transactions(first: $first, after: $after, kind: $kind, status: $status, reference: $reference) {
+    transactions(
+      first: $first
+      after: $after
+      kind: $kind
+      status: $status
+      reference: $reference
+      direction: $direction
+      createdFrom: $createdFrom
+      createdTo: $createdTo
+      minAmount: $minAmount
+      maxAmount: $maxAmount
+      counterparty: $counterparty
+      noteContains: $noteContains
+    ) {
       totalCount
       edges {
         node {
@@ -35,6 +68,8 @@ const PAGE_SIZE = 20;
 
 const KINDS = Object.keys(KIND_LABELS) as TransactionKind[];
 const STATUSES = Object.keys(STATUS_LABELS) as TransactionStatus[];
+const DIRECTION_LABELS: Record<TransactionDirection, string> = { IN: "Money in", OUT: "Money out" };
+const DIRECTIONS = Object.keys(DIRECTION_LABELS) as TransactionDirection[];
 
 function parse<T extends string>(value: string | null, allowed: readonly T[]): T | null {
   return allowed.find((item) => item === value) ?? null;
@@ -46,6 +81,8 @@ function HistoryChunk({
   kind,
   status,
   reference,
+  direction,
+  search,
   isLast,
   onLoadMore,
 }: {
@@ -53,16 +90,29 @@ function HistoryChunk({
   kind: TransactionKind | null;
   status: TransactionStatus | null;
   reference: string | null;
+  direction: TransactionDirection | null;
+  search: SearchVariables;
   isLast: boolean;
   onLoadMore: (cursor: string) => void;
 }) {
   const viewer = useViewer();
   const [{ data, fetching, error }] = useQuery({
     query: History,
-    variables: { first: PAGE_SIZE, after, kind, status, reference },
+    variables: { first: PAGE_SIZE, after, kind, status, reference, direction, ...search },
     requestPolicy: "cache-and-network",
   });
-  if (!data) return fetching ? <p>Loading…</p> : error ? <p role="alert">Could not load your history.</p> : null;
+  if (!data) {
+    if (fetching) return <p>Loading…</p>;
+    // A filter the server refused (typed into the URL, or a rule only it knows): its own words.
+    const refused = badUserInput(error);
+    if (refused)
+      return (
+        <p role="alert" className="alert alert-error">
+          The search was refused: {refused}
+        </p>
+      );
+    return error ? <p role="alert">Could not load your history.</p> : null;
+  }
   const { edges, pageInfo, totalCount } = data.transactions;
   return (
     <>
@@ -124,19 +174,96 @@ function ReferenceFilter({ value, onApply }: { value: string | null; onApply: (v
   );
 }
 
+/**
+ * Dates, amounts, the other side and the note: checked here first (an inverted range is said next to its end
+ * before anything is sent), then applied together with "Search", and kept in the URL.
+ */
+export function SearchFilters({ value, onApply }: { value: SearchValues; onApply: (values: SearchValues) => void }) {
+  const [draft, setDraft] = useState(value);
+  const [applied, setApplied] = useState(value);
+  const [errors, setErrors] = useState<SearchErrors>({});
+  const form = useRef<HTMLFormElement>(null);
+  useFocusFirstInvalid(form, errors);
+  if (JSON.stringify(applied) !== JSON.stringify(value)) {
+    // Back, forward or "Clear search" changed the URL: the form shows what is applied.
+    setApplied(value);
+    setDraft(value);
+    setErrors({});
+  }
+  function field(name: keyof SearchValues) {
+    return {
+      value: draft[name],
+      error: errors[name],
+      onChange: (event: { target: { value: string } }) => setDraft({ ...draft, [name]: event.target.value }),
+    };
+  }
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const found = checkSearch(draft);
+    setErrors(found);
+    if (Object.keys(found).length === 0) onApply(draft);
+  }
+  function clear() {
+    onApply(EMPTY_SEARCH);
+    form.current?.querySelector("input")?.focus();
+  }
+  return (
+    <form ref={form} role="search" aria-label="Search history" className="search-filters" onSubmit={submit} noValidate>
+      <fieldset className="pair">
+        <legend>Date (both days included)</legend>
+        <Field label="From" type="date" {...field("from")} />
+        <Field label="To" type="date" {...field("to")} />
+      </fieldset>
+      <fieldset className="pair">
+        <legend>Amount</legend>
+        <Field label="Lowest amount" inputMode="decimal" autoComplete="off" {...field("min")} />
+        <Field label="Highest amount" inputMode="decimal" autoComplete="off" {...field("max")} />
+      </fieldset>
+      <Field
+        label="Counterparty"
+        hint="The other side's username"
+        autoComplete="off"
+        spellCheck={false}
+        {...field("counterparty")}
+      />
+      <Field
+        label="Note contains"
+        hint="Any part of it, in any case"
+        type="search"
+        maxLength={NOTE_MAX_LENGTH}
+        autoComplete="off"
+        {...field("note")}
+      />
+      <div className="buttons">
+        <button type="submit" className="secondary">
+          Search
+        </button>
+        {isSearching(value) && (
+          <button type="button" className="secondary" onClick={clear}>
+            Clear search
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
+
 export function HistoryPage() {
   const [params, setParams] = useSearchParams();
   const kind = parse(params.get("kind"), KINDS);
   const status = parse(params.get("status"), STATUSES);
   const reference = params.get("reference")?.trim() || null;
-  const filterKey = JSON.stringify([kind, status, reference]);
+  const direction = parse(params.get("direction"), DIRECTIONS);
+  const search = searchFromParams(params);
+  const variables = searchVariables(search);
+  const filterKey = JSON.stringify([kind, status, reference, direction, variables]);
   const [pages, setPages] = useState<{ filterKey: string; cursors: (string | null)[] }>({
     filterKey,
     cursors: [null],
   });
   const cursors = pages.filterKey === filterKey ? pages.cursors : [null];
 
-  function setFilter(name: "kind" | "status" | "reference", value: string) {
+  function setFilter(name: "kind" | "status" | "reference" | "direction", value: string) {
     const next = new URLSearchParams(params);
     if (value) next.set(name, value);
     else next.delete(name);
@@ -162,7 +289,17 @@ export function HistoryPage() {
             ...STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] })),
           ]}
         />
+        <Select
+          label="Direction"
+          value={direction ?? ""}
+          onChange={(value) => setFilter("direction", value)}
+          options={[
+            { value: "", label: "In and out" },
+            ...DIRECTIONS.map((d) => ({ value: d, label: DIRECTION_LABELS[d] })),
+          ]}
+        />
         <ReferenceFilter value={reference} onApply={(value) => setFilter("reference", value)} />
+        <SearchFilters value={search} onApply={(values) => setParams(withSearch(params, values), { replace: true })} />
       </div>
       <div className="card">
         {cursors.map((after, index) => (
@@ -172,6 +309,8 @@ export function HistoryPage() {
             kind={kind}
             status={status}
             reference={reference}
+            direction={direction}
+            search={variables}
             isLast={index === cursors.length - 1}
             onLoadMore={(cursor) => setPages({ filterKey, cursors: [...cursors, cursor] })}
           />
