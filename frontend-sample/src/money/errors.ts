@@ -26,6 +26,9 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   LINKED_TRANSFER_FAILED: "Not sent, because another transfer in the batch failed.",
   REFERENCE_ALREADY_USED: "You already made a payment with this reference.",
   RATE_LIMITED: "Too many attempts in a short time. Wait a minute and try again.",
+  PAYMENT_REQUEST_NOT_FOUND: "That payment request doesn't exist.",
+  PAYMENT_REQUEST_NOT_PENDING: "This request was already paid, declined, cancelled or has expired.",
+  STANDING_ORDER_NOT_FOUND: "That standing order doesn't exist.",
 };
 
 export function messageFor(code: ErrorCode | null | undefined): string {
