@@ -11,6 +11,7 @@ import { DashboardPage } from "./pages/DashboardPage";
 import { HistoryPage } from "./pages/HistoryPage";
 import { HoldsPage } from "./pages/HoldsPage";
 import { AddMoneyPage, PayByMobilePage, TransferPage, WithdrawPage } from "./pages/MoneyPages";
+import { RequestsPage } from "./pages/RequestsPage";
 import { TransactionPage } from "./pages/TransactionPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
 
@@ -56,6 +57,7 @@ export function App() {
             <Route path="/pay-by-mobile" element={<PayByMobilePage />} />
             <Route path="/withdraw" element={<WithdrawPage />} />
             <Route path="/holds" element={<HoldsPage />} />
+            <Route path="/requests" element={<RequestsPage />} />
             <Route path="/history" element={<HistoryPage />} />
             <Route path="/api-keys" element={<ApiKeysPage />} />
             <Route path="/webhooks" element={<WebhooksPage />} />

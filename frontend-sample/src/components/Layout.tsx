@@ -35,6 +35,7 @@ const LINKS = [
   { to: "/pay-by-mobile", label: "Pay by mobile" },
   { to: "/withdraw", label: "Withdraw" },
   { to: "/holds", label: "Holds" },
+  { to: "/requests", label: "Requests" },
   { to: "/history", label: "History" },
   { to: "/api-keys", label: "API keys" },
   { to: "/webhooks", label: "Webhooks" },
