@@ -12,6 +12,7 @@ import { HistoryPage } from "./pages/HistoryPage";
 import { HoldsPage } from "./pages/HoldsPage";
 import { AddMoneyPage, PayByMobilePage, TransferPage, WithdrawPage } from "./pages/MoneyPages";
 import { RequestsPage } from "./pages/RequestsPage";
+import { StandingOrdersPage } from "./pages/StandingOrdersPage";
 import { TransactionPage } from "./pages/TransactionPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
 
@@ -58,6 +59,7 @@ export function App() {
             <Route path="/withdraw" element={<WithdrawPage />} />
             <Route path="/holds" element={<HoldsPage />} />
             <Route path="/requests" element={<RequestsPage />} />
+            <Route path="/standing-orders" element={<StandingOrdersPage />} />
             <Route path="/history" element={<HistoryPage />} />
             <Route path="/api-keys" element={<ApiKeysPage />} />
             <Route path="/webhooks" element={<WebhooksPage />} />

@@ -36,6 +36,7 @@ const LINKS = [
   { to: "/withdraw", label: "Withdraw" },
   { to: "/holds", label: "Holds" },
   { to: "/requests", label: "Requests" },
+  { to: "/standing-orders", label: "Standing orders" },
   { to: "/history", label: "History" },
   { to: "/api-keys", label: "API keys" },
   { to: "/webhooks", label: "Webhooks" },
