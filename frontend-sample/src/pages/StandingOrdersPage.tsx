@@ -292,7 +292,7 @@ function Occurrences({ order }: { order: Order }) {
   return (
     <details className="disclosure">
       <summary>
-        Payments made ({total})
+        Payments ({total})
         <span className="visually-hidden">
           , {formatMoney(order.amount, order.currency)} to {order.receiver}
         </span>
