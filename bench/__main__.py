@@ -4,6 +4,9 @@ Scenarios (--scenarios picks a subset; each load scenario runs at every --client
   history    history latency as the ledger grows (--scale ledger sizes)
   lookups    transactions(reference:) and transactions(metadataKey:, metadataValue:) latency as the ledger grows
              (--scale ledger sizes; a merchant's 2,000 tagged movements among everyone's: bench/lookups.py)
+  search     transactions under each search filter (dates, amounts, counterparty, direction, note) and one
+             combination, first and fifth page, as the ledger grows (--scale ledger sizes; a user's 2,000
+             movements among everyone's: bench/search.py)
   spread     transfers between random pairs of --wallets users, against pgbench's spread limit
   hot        transfers from random users to one merchant, against pgbench's hot-wallet limit
   add_money  top-ups of random users, against the spread transfer rate
@@ -43,7 +46,7 @@ LOAD_SCENARIOS = ("spread", "hot", "add_money", "batch", "reads", "mixed")
 BACKGROUND_TRANSFER_CLIENTS = 8  # the transfers that run alongside the mixed scenario's reads
 # Reads at 8 clients with 8 clients' transfers alongside, before the posting engine (bench/RESULTS.md at 4cdcb0c).
 READS_BEFORE_PER_SECOND = 90.3
-GROWTH_SCENARIOS = ("history", "lookups")  # measured as the ledger grows, before the others
+GROWTH_SCENARIOS = ("history", "lookups", "search")  # measured as the ledger grows, before the others
 SCENARIOS = (*GROWTH_SCENARIOS, *LOAD_SCENARIOS, "pipeline")
 
 
@@ -55,7 +58,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", default="1,8,32", help="concurrency levels (wrk connections)")
     parser.add_argument("--duration", type=float, default=8.0, help="seconds measured per point (whole seconds)")
     parser.add_argument(
-        "--scale", default="10000,100000,1000000", help="ledger sizes (entries) for the history and lookups timings"
+        "--scale",
+        default="10000,100000,1000000",
+        help="ledger sizes (entries) for the history, lookups and search timings",
     )
     parser.add_argument("--workers", type=int, default=6, help="gunicorn worker processes")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "last-run.json")
@@ -192,6 +197,20 @@ def time_history(url: str, token: str, *, deep_cursor: str, requests: int = 60) 
     return timings
 
 
+# The service's environment under measurement (bench/statements.py measures with it too).
+SERVICE_ENV = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    "JWT_ACCESS_TOKEN_SECONDS": "7200",
+    "LOG_LEVEL": "WARNING",
+    # No Redis for the load scenarios (the pipeline scenario starts its own): events stay in the outbox.
+    "REDIS_URL": "",
+    "EVENT_TRANSPORT": "log",
+    # Event consumers (receipts, real time) run as their own processes in production, not in the API's.
+    "EVENTS_IN_PROCESS": "false",
+}
+
+
 @contextmanager
 def migrated_database(env_overrides: dict) -> Iterator[tuple[dict, harness.Postgres]]:
     """A throwaway durable PostgreSQL (fsync and synchronous_commit on), migrated, with Django set up on it in this
@@ -234,19 +253,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="wallet-bench-"))
     started = time.time()
 
-    env_overrides = {
-        "DJANGO_DEBUG": "false",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "JWT_ACCESS_TOKEN_SECONDS": "7200",
-        "LOG_LEVEL": "WARNING",
-        # No Redis for the load scenarios (the pipeline scenario starts its own): events stay in the outbox.
-        "REDIS_URL": "",
-        "EVENT_TRANSPORT": "log",
-        # Event consumers (receipts, real time) run as their own processes in production, not in the API's.
-        "EVENTS_IN_PROCESS": "false",
-    }
     try:
-        with migrated_database(env_overrides) as (env, database):
+        with migrated_database(SERVICE_ENV) as (env, database):
             run_sql(args.sql)
             report = run_benchmark(args, clients, tiers, workdir, database, env)
     finally:
@@ -361,13 +369,13 @@ def _wrk_version() -> str:
 
 
 def measure_growth(url: str, tiers: list[int], scenarios: list[str], groups: cpu.Groups) -> dict:
-    """The history and lookups timings as the ledger grows to each of `tiers` entries. history: one user's history
-    grows with the ledger (all of it, or half of it when lookups run too: the tagged population of bench/lookups.py
-    is the other half). After each growth the database is vacuumed and analysed, as autovacuum would
-    leave it (and so that autovacuum of the bulk load does not run during the measurements)."""
+    """The history, lookups and search timings as the ledger grows to each of `tiers` entries. history: one user's
+    history grows with the ledger (all of it, or its share when lookups or search run too: their populations,
+    bench/lookups.py and bench/search.py, grow the rest). After each growth the database is vacuumed and analysed,
+    as autovacuum would leave it (and so that autovacuum of the bulk load does not run during the measurements)."""
     from graphql_jwt.shortcuts import get_token
 
-    from bench import fixtures, lookups
+    from bench import fixtures, lookups, search
     from schema.pagination import encode_cursor
     from wallet.models import LedgerEntry, TransactionParty, Wallet
 
@@ -380,10 +388,19 @@ def measure_growth(url: str, tiers: list[int], scenarios: list[str], groups: cpu
     if "lookups" in scenarios:
         lookups.seed(PASSWORD)
         report["lookups"] = []
+    if "search" in scenarios:
+        search.seed(PASSWORD)
+        report["search"] = []
+    # The ledger is shared out evenly between the populations that grow it, in this order: each grows the whole
+    # ledger to its running total.
+    growing = [name for name in ("lookups", "search", "history") if name in scenarios]
     for tier in tiers:
         began = time.monotonic()
+        upto = {name: tier * (i + 1) // len(growing) for i, name in enumerate(growing)}
         if "lookups" in scenarios:
-            lookups.grow(tier - tier // 2 if "history" in scenarios else tier, PASSWORD)
+            lookups.grow(upto["lookups"], PASSWORD)
+        if "search" in scenarios:
+            search.grow(upto["search"], PASSWORD)
         if "history" in scenarios:
             fixtures.grow_history(one_wallet=one, other_wallet=other, total_entries=tier)
         fixtures.vacuum_analyze()
@@ -410,6 +427,16 @@ def measure_growth(url: str, tiers: list[int], scenarios: list[str], groups: cpu
                     f"p99 {result['p99_ms']} ms; CPU ms/request web {result['cpu_ms_per_request']['web']}, "
                     f"postgres {result['cpu_ms_per_request']['postgres']}; SQL {page.get('execution_ms')} ms "
                     f"(+{page.get('planning_ms')} planning): {'; '.join(page.get('scans', []))}"
+                )
+        if "search" in scenarios:
+            row = search.measure(url, groups)
+            report["search"].append(row)
+            for name, result in row["queries"].items():
+                log(
+                    f"search at {entries:,} entries, {name} ({result['rows']} rows): p50 {result['p50_ms']} / "
+                    f"p95 {result['p95_ms']} ms; CPU ms/request web {result['cpu_ms_per_request']['web']}, "
+                    f"postgres {result['cpu_ms_per_request']['postgres']}; SQL {_sql_ms(result)} ms: "
+                    + " | ".join("; ".join(statement["scans"]) for statement in result["sql"])
                 )
     return report
 
@@ -567,6 +594,15 @@ def targets(report: dict) -> dict:
         found["lookups_sql_execution_largest_over_smallest"] = {
             name: round(_sql_ms(last[name]) / _sql_ms(first[name]), 2) for name in last
         }
+    searches = report.get("search") or []
+    if len(searches) >= 2:
+        first, last = searches[0]["queries"], searches[-1]["queries"]
+        flat = {name: round(last[name]["p50_ms"] / first[name]["p50_ms"], 2) for name in last if name in first}
+        found["search_largest_over_smallest_p50"] = flat
+        found["search_within_1_5x"] = all(ratio <= 1.5 for ratio in flat.values())
+        found["search_sql_execution_largest_over_smallest"] = {
+            name: round(_sql_ms(last[name]) / max(_sql_ms(first[name]), 0.001), 2) for name in last if name in first
+        }
     pipeline = report.get("pipeline")
     if pipeline and pipeline["all_over_web_and_postgres"] is not None:
         found["pipeline_cpu_all_over_web_and_postgres_at_most_1_5"] = pipeline["all_over_web_and_postgres"] <= 1.5
@@ -684,6 +720,24 @@ def print_table(report: dict) -> None:
                 f"{late['gin_pending_pages']}): SQL ms "
                 + ", ".join(f"{name} {ms}" for name, ms in late["sql_ms"].items())
             )
+        print()
+    if report.get("search"):
+        print(
+            "search, as a user with 2,000 movements, one client: transactions(first: 20, <filter>), "
+            "first and fifth page"
+        )
+        print(
+            f"{'entries':>12} {'query':<20}{'rows':>5}{'p50 ms':>9}{'p95 ms':>9}{'web CPU':>9}{'pg CPU':>8}"
+            f"{'SQL ms':>8}  scans"
+        )
+        for entry in report["search"]:
+            for name, result in entry["queries"].items():
+                cost = result["cpu_ms_per_request"]
+                scans = " | ".join("; ".join(statement["scans"]) for statement in result["sql"])
+                print(
+                    f"{entry['ledger_entries']:>12,} {name:<20}{result['rows']:>5}{_cell(result['p50_ms'])}"
+                    f"{_cell(result['p95_ms'])}{cost['web']:>9}{cost['postgres']:>8}{_sql_ms(result):>8.2f}  {scans}"
+                )
         print()
     ledger = report["ledger"]
     print(f"peak RSS per worker (MiB): {report.get('worker_peak_rss_mib')}")

@@ -28,29 +28,31 @@ from wallet.models import Wallet
 FIXTURE_TIME = "now() - interval '2 days'"  # before today, so daily-limit counters stay at zero
 
 
-def _apply_plan(cursor) -> None:
+def _apply_plan(cursor, *, note: str = "''", created_at: str = FIXTURE_TIME) -> None:
     """Turns the rows of temp table `plan` (seq, kind, initiator_id, sender, receiver, amount, key, reference,
-    metadata) into ledger rows, in `seq` order."""
+    metadata) into ledger rows, in `seq` order. `note` and `created_at`: SQL for the movement's note and time, which
+    may read the plan's own columns (the search scenario's plan has note and created_at); the entries take the
+    movement's time."""
     cursor.execute(
         f"""
         INSERT INTO wallet_transaction (kind, status, amount, currency, initiator_id, sender_wallet_id,
             receiver_wallet_id, idempotency_key, request_fingerprint, failure_code, note, reference, metadata,
             created_at)
-        SELECT kind, 'SUCCESS', amount, 'USD', initiator_id, sender, receiver, key, 'bench-fixture', '', '',
-            reference, metadata, {FIXTURE_TIME}
+        SELECT kind, 'SUCCESS', amount, 'USD', initiator_id, sender, receiver, key, 'bench-fixture', '', {note},
+            reference, metadata, {created_at}
         FROM plan ORDER BY seq;
 
         CREATE TEMP TABLE legs ON COMMIT DROP AS
-        SELECT t.id AS txn, p.sender AS wallet, -p.amount AS delta, p.seq, 0 AS side
+        SELECT t.id AS txn, p.sender AS wallet, -p.amount AS delta, p.seq, 0 AS side, t.created_at
             FROM plan p JOIN wallet_transaction t ON t.initiator_id = p.initiator_id AND t.idempotency_key = p.key
         UNION ALL
-        SELECT t.id, p.receiver, p.amount, p.seq, 1
+        SELECT t.id, p.receiver, p.amount, p.seq, 1, t.created_at
             FROM plan p JOIN wallet_transaction t ON t.initiator_id = p.initiator_id AND t.idempotency_key = p.key;
 
         CREATE TEMP TABLE new_entries ON COMMIT DROP AS
         SELECT row_number() OVER (ORDER BY l.seq, l.side) AS n, l.txn, l.wallet, l.delta,
             (w.balance + sum(l.delta) OVER (PARTITION BY l.wallet ORDER BY l.seq, l.side))::bigint AS balance_after,
-            {FIXTURE_TIME} AS created_at
+            l.created_at
         FROM legs l JOIN wallet_wallet w ON w.id = l.wallet;
         CREATE TEMP TABLE entry_hashes (n bigint PRIMARY KEY, previous_hash text, entry_hash text) ON COMMIT DROP;
         """
@@ -329,3 +331,42 @@ def grow_tagged(*, prefix: str, users: int, total_entries: int, password: str) -
         missing = (total_entries - cursor.fetchone()[0]) // 2
         if missing > 0:
             tagged_transfers(cursor, prefix=prefix, count=missing, to_merchant=False)
+
+
+# The searched ledger of the search scenario (bench/search.py): one user's history of known shape among everyone's.
+SEARCH_NOTES = ("Rent for the flat", "Coffee", "Invoice 42", "Groceries")
+SEARCH_DAYS = 400
+
+
+def seed_searched(*, prefix: str, others: int, own: int, password: str) -> None:
+    """The measured user `{prefix}00001` and `others` users, funded. The measured user's `own` movements alternate
+    sent and received; every fifth pair's other side is `{prefix}00002` (the searched counterparty), the others'
+    are the rest in turn; amounts run 1.00 to 999.00; notes cycle through SEARCH_NOTES; times are spread evenly
+    over the SEARCH_DAYS before the fixtures' time, in id order, as the service writes them."""
+    create_funded_users(prefix=prefix, count=others + 1, balance_minor=100_000_000, password=password)
+    users, wallets = _tagged_wallets(prefix)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            """
+            CREATE TEMP TABLE plan ON COMMIT DROP AS
+            WITH moves AS (
+                SELECT g, CASE WHEN g %% 10 < 2 THEN 2 ELSE 3 + g %% (%(others)s - 1) END AS other
+                FROM generate_series(0, %(own)s - 1) g
+            )
+            SELECT g AS seq, 'TRANSFER'::varchar AS kind,
+                CASE WHEN g %% 2 = 0 THEN %(me)s ELSE (%(users)s::bigint[])[other] END AS initiator_id,
+                CASE WHEN g %% 2 = 0 THEN %(wallet)s ELSE (%(wallets)s::bigint[])[other] END AS sender,
+                CASE WHEN g %% 2 = 0 THEN (%(wallets)s::bigint[])[other] ELSE %(wallet)s END AS receiver,
+                (100 * (1 + (g * 101) %% 999))::bigint AS amount, 'bench-search-' || g AS key,
+                ''::varchar AS reference, '{}'::jsonb AS metadata,
+                (%(notes)s::text[])[1 + g %% 4] AS note,
+                {fixture_time} - (%(own)s - g) * (interval '1 day' * %(days)s / %(own)s) AS created_at
+            FROM moves
+            """.replace("{fixture_time}", FIXTURE_TIME),
+            {
+                "me": users[0], "wallet": wallets[0], "users": users, "wallets": wallets, "others": others,
+                "own": own, "notes": list(SEARCH_NOTES), "days": SEARCH_DAYS,
+            },
+        )  # fmt: skip
+        _apply_plan(cursor, note="note", created_at="created_at")

@@ -18,3 +18,9 @@ def transaction_pk(value: str) -> int | None:
     """The pk of a Transaction global ID; None when the ID names no transaction."""
     parsed = parse_global_id(value)
     return parsed[1] if parsed is not None and parsed[0] == "Transaction" else None
+
+
+def payment_request_pk(value: str) -> int | None:
+    """The pk of a PaymentRequest global ID; None when the ID names no payment request."""
+    parsed = parse_global_id(value)
+    return parsed[1] if parsed is not None and parsed[0] == "PaymentRequest" else None

@@ -10,7 +10,9 @@ from schema import throttle
 from schema.api_keys import ApiKeyMutations
 from schema.errors import UserError, user_error, user_errors
 from schema.ids import transaction_pk
+from schema.payment_requests import PaymentRequestMutations
 from schema.permissions import HOLDS, MOVES_MONEY, viewer
+from schema.standing_orders import StandingOrderMutations
 from schema.types import TransactionNode, UserNode, WalletNode
 from schema.webhooks import WebhookMutations
 from wallet import selectors, services
@@ -228,7 +230,7 @@ def _movement(payload_type: type[MovementPayload], info: Info, service, *, guard
 
 
 @strawberry.type
-class Mutation(ApiKeyMutations, WebhookMutations):
+class Mutation(ApiKeyMutations, WebhookMutations, StandingOrderMutations, PaymentRequestMutations):
     @strawberry.mutation(permission_classes=MOVES_MONEY, description="Top up the viewer's wallet.")
     def add_money(self, info: Info, input: AddMoneyInput) -> AddMoneyPayload:
         return _movement(

@@ -1,3 +1,5 @@
+from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 import strawberry
@@ -8,8 +10,12 @@ from strawberry.types import Info
 from schema.api_keys import ApiKeyQueries
 from schema.ids import parse_global_id
 from schema.pagination import Connection
+from schema.payment_requests import PaymentRequestQueries
 from schema.permissions import READS, viewer
+from schema.search import TransactionDirection, transaction_search
 from schema.selection import selected_names
+from schema.standing_orders import StandingOrderQueries
+from schema.statements import StatementQueries
 from schema.types import (
     LedgerEntryNode,
     TransactionKind,
@@ -40,11 +46,15 @@ def _viewers_object(info: Info, value: str):
         return selectors.transaction_for_user(user=user, transaction_id=pk)
     if type_name == "LedgerEntry":
         return selectors.ledger_entry_for_user(user=user, entry_id=pk)
+    if type_name == "StandingOrder":
+        return selectors.standing_order_for(owner=user, standing_order_id=pk)
+    if type_name == "PaymentRequest":
+        return selectors.payment_request_for_user(user=user, payment_request_id=pk)
     return None
 
 
 @strawberry.type
-class Query(ApiKeyQueries, WebhookQueries):
+class Query(ApiKeyQueries, WebhookQueries, StandingOrderQueries, PaymentRequestQueries, StatementQueries):
     @strawberry.field(permission_classes=READS, description="The signed-in user.")
     def me(self, info: Info) -> UserNode:
         return viewer(info)
@@ -72,9 +82,47 @@ class Query(ApiKeyQueries, WebhookQueries):
             str | None, strawberry.argument(description="With metadataValue: only movements whose metadata has it.")
         ] = None,
         metadata_value: str | None = None,
+        created_from: Annotated[
+            datetime | None, strawberry.argument(description="Only movements created at or after this moment.")
+        ] = None,
+        created_to: Annotated[
+            datetime | None, strawberry.argument(description="Only movements created before this moment.")
+        ] = None,
+        min_amount: Annotated[
+            Decimal | None, strawberry.argument(description="Only movements of at least this amount.")
+        ] = None,
+        max_amount: Annotated[
+            Decimal | None, strawberry.argument(description="Only movements of at most this amount.")
+        ] = None,
+        counterparty: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only movements between the viewer's wallet and this user's (the other side's "
+                "username). Nobody by that name: an empty page."
+            ),
+        ] = None,
+        direction: Annotated[
+            TransactionDirection | None,
+            strawberry.argument(description="IN: the viewer's wallet received it. OUT: the viewer's wallet sent it."),
+        ] = None,
+        note_contains: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only movements whose note contains this text (1 to 100 characters, any case)."
+            ),
+        ] = None,
     ) -> Connection[TransactionNode]:
         if (metadata_key is None) != (metadata_value is None):
             raise GraphQLError("Give metadataKey and metadataValue together.", extensions={"code": "BAD_USER_INPUT"})
+        search = transaction_search(
+            created_from=created_from,
+            created_to=created_to,
+            min_amount=min_amount,
+            max_amount=max_amount,
+            counterparty=counterparty,
+            direction=direction,
+            note_contains=note_contains,
+        )
         shown = selected_names(info, "edges", "node")
         queryset = selectors.transactions_for_user(
             user=viewer(info),
@@ -86,6 +134,7 @@ class Query(ApiKeyQueries, WebhookQueries):
             with_metadata="metadata" in shown,
             reference=reference,
             metadata={metadata_key: metadata_value} if metadata_key is not None else None,
+            search=search,
         )
         with history_reads():
             return Connection.page(queryset, first=first, after=after)

@@ -70,7 +70,10 @@ class Subscription:
             EVENT_MESSAGE_TYPE, groups=[wallet_group(wallet_id)]
         ) as messages:
             async for message in messages:
-                yield _event_for_wallet(message["event"], wallet_id)
+                # The wallet's group also hears its payment requests' events, which are not movements: this
+                # subscription's type is a movement's, so it passes them over.
+                if message["event"]["type"].startswith("transaction."):
+                    yield _event_for_wallet(message["event"], wallet_id)
 
 
 class WalletEventsConsumer(GraphQLWSConsumer):

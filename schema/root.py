@@ -1,4 +1,5 @@
 import logging
+from datetime import datetime
 from decimal import Decimal
 
 import strawberry
@@ -10,9 +11,10 @@ from strawberry.utils.logging import StrawberryLogger
 from schema.errors import MaskUnexpectedErrors, is_unexpected
 from schema.guards import HideFieldSuggestions, MaxDirectivesLimiter, RefuseNulCharacters, document_rules
 from schema.mutations import Mutation
+from schema.payment_requests import PaymentRequestNode
 from schema.queries import Query
 from schema.realtime import Subscription
-from schema.scalars import DecimalScalar
+from schema.scalars import DateTimeScalar, DecimalScalar
 from schema.types import LedgerEntryNode, TransactionNode, UserNode, WalletNode
 from wallet.services.retries import retryable_error
 
@@ -40,8 +42,8 @@ schema = WalletSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[UserNode, WalletNode, TransactionNode, LedgerEntryNode],
-    config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),
+    types=[UserNode, WalletNode, TransactionNode, LedgerEntryNode, PaymentRequestNode],
+    config=StrawberryConfig(scalar_map={Decimal: DecimalScalar, datetime: DateTimeScalar}),
     # Factories, so that each request gets fresh extension instances.
     extensions=[
         MaskUnexpectedErrors,

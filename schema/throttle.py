@@ -1,4 +1,4 @@
-"""Abuse limits of the API: password guessing, registration sweeps and mobile-number probing.
+"""Abuse limits of the API: password guessing, registration sweeps, mobile-number probing and payment-request spam.
 
 Each is counted per account and per client address in the cache that all workers share (Redis where
 REDIS_URL is set), with django-ratelimit's fixed windows. Every attempt counts, the refused ones too, so a
@@ -52,6 +52,13 @@ def check_mobile_lookup(request: HttpRequest, *, user) -> None:
     by_address = _over(request, "mobile:address", "ip", settings.MOBILE_LOOKUP_RATE_PER_ADDRESS)
     if by_account or by_address:
         raise _refuse("payments by mobile number")
+
+
+def check_payment_request(request: HttpRequest, *, user) -> None:
+    """Asking for money notifies someone else: limit how many requests one requester makes (PAYMENT_REQUEST_RATE)."""
+    account = str(user.pk)
+    if _over(request, "payment-request:account", lambda _group, _request: account, settings.PAYMENT_REQUEST_RATE):
+        raise _refuse("payment requests")
 
 
 API_KEY_LIMITED = "Too many requests with this API key. Wait a minute and try again."

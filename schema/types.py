@@ -73,7 +73,10 @@ class WalletNode(relay.Node):
     def available_balance(self) -> Decimal:
         return selectors.available_balance(wallet=self)
 
-    @strawberry.field(description="The balance as it stood at a moment (after the last entry at or before it).")
+    @strawberry.field(
+        description="The balance as it stood at a moment: its posted entries made before it, summed (an entry "
+        "made exactly then counts from then on, as a statement starting then opens without it)."
+    )
     def balance_at(self, at: datetime) -> Decimal:
         # A moment without an offset is read in the server's TIME_ZONE.
         moment = at if timezone.is_aware(at) else timezone.make_aware(at)

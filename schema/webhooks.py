@@ -21,6 +21,11 @@ class WebhookEventType(Enum):
     TRANSACTION_SUCCEEDED = "transaction.succeeded"
     TRANSACTION_FAILED = "transaction.failed"
     TRANSACTION_PENDING = "transaction.pending"
+    PAYMENT_REQUEST_CREATED = "payment_request.created"
+    PAYMENT_REQUEST_PAID = "payment_request.paid"
+    PAYMENT_REQUEST_DECLINED = "payment_request.declined"
+    PAYMENT_REQUEST_CANCELLED = "payment_request.cancelled"
+    PAYMENT_REQUEST_EXPIRED = "payment_request.expired"
 
 
 @strawberry.enum(description="PENDING until an attempt gets a 2xx (SUCCEEDED) or every retry failed (FAILED).")

@@ -293,6 +293,11 @@ def webhook_sender(env: dict, *options: str) -> Process:
     return Process([PYTHON, "manage.py", "deliver_webhooks", *options], env=env, log=_log_path("webhooks"))
 
 
+def scheduler(env: dict, *options: str) -> Process:
+    """python manage.py run_scheduler --every N: releases expired holds and runs due standing orders until stopped."""
+    return Process([PYTHON, "manage.py", "run_scheduler", *options], env=env, log=_log_path("scheduler"))
+
+
 def _serving(server: Process, timeout: float = 60) -> Process:
     import urllib.request
 
@@ -317,7 +322,7 @@ def manage(env: dict, *args: str) -> None:
 
 def serve(port: int) -> int:
     """./scripts/run: the embedded PostgreSQL unless DATABASE_URL names a server, migrate, the webhook sender, the
-    dev server."""
+    scheduler, the dev server."""
     with contextlib.ExitStack() as cleanup:
         if not os.environ.get("DATABASE_URL"):
             server = embedded_postgres()
@@ -328,6 +333,9 @@ def serve(port: int) -> int:
         sender = webhook_sender(dict(os.environ))
         cleanup.callback(sender.stop)
         print(f"run: webhook sender running, its log in {sender.log}")
+        periodic = scheduler(dict(os.environ), "--every", "10")
+        cleanup.callback(periodic.stop)
+        print(f"run: scheduler running (holds, standing orders), its log in {periodic.log}")
         runserver = subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT)
         try:
             return runserver.wait()
@@ -407,8 +415,8 @@ def stack(allowed_hosts: str) -> int:
 
 
 def e2e(port: int, access_token_seconds: int) -> int:
-    """The SPA's end-to-end server: a throwaway database, migrated, served by daphne with short-lived tokens, and a
-    webhook sender."""
+    """The SPA's end-to-end server: a throwaway database, migrated, served by daphne with short-lived tokens, a
+    webhook sender and the scheduler (a pass every second)."""
     database = postgres()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     env = {
@@ -424,17 +432,19 @@ def e2e(port: int, access_token_seconds: int) -> int:
         "WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true",
         "WEBHOOK_RETRY_BASE_SECONDS": "1",
     }
-    server = sender = None
+    server = sender = periodic = None
     try:
         manage(env, "migrate", "--noinput", "-v", "0")
         sender = webhook_sender(env, "--poll", "0.2")
+        # A pass every second: a standing order the spec schedules for now runs while the spec watches.
+        periodic = scheduler(env, "--every", "1")
         server = daphne(env, port=port)
         print(f"e2e: serving on http://127.0.0.1:{port}/", flush=True)
         return server.popen.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        for process in (server, sender):
+        for process in (server, sender, periodic):
             if process is not None:
                 process.stop()
         database.stop()

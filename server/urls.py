@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 from django_prometheus.exports import ExportToDjangoView
 
-from schema.downloads import receipt_download
+from schema.downloads import receipt_download, statement_download
 from schema.view import WalletGraphQLView
 from server.health import healthz, readyz
 from server.spa import spa_index
@@ -11,13 +11,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("graphql/", WalletGraphQLView.as_view(), name="graphql"),
     path("receipts/<str:token>/", receipt_download, name="receipt-download"),
+    path("statements/<str:token>/<str:file_format>", statement_download, name="statement-download"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     # Prometheus scrapes this from inside the network; deploy/nginx.conf does not route it.
     path("metrics", ExportToDjangoView, name="prometheus-metrics"),
     # Everything else is a route of the sample SPA, which renders it in the browser.
     re_path(
-        r"^(?!(?:graphql|graphiql|admin|receipts|static|assets|healthz|readyz|metrics)(?:/|$)).*$",
+        r"^(?!(?:graphql|graphiql|admin|receipts|statements|static|assets|healthz|readyz|metrics)(?:/|$)).*$",
         spa_index,
         name="spa",
     ),

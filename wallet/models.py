@@ -285,7 +285,7 @@ class LedgerEntry(AppendOnlyModel):
         ]
         indexes = [
             models.Index(fields=["wallet", "-id"], name="entry_wallet_history"),
-            # The balance at a moment: the last entry at or before it.
+            # The balance at a moment (the posted entries since it) and a statement's period: ranges of it.
             models.Index(fields=["wallet", "created_at", "id"], name="entry_wallet_time"),
         ]
 
@@ -303,15 +303,94 @@ class OutboxEvent(models.Model):
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event_type = models.CharField(max_length=64)
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="events")
+    # What the event is about: a movement (transaction.*) or a payment request (payment_request.*).
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    payment_request = models.ForeignKey(
+        "PaymentRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
     payload = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(transaction__isnull=False) | Q(payment_request__isnull=False),
+                name="outbox_event_has_subject",
+            ),
+        ]
         indexes = [
             models.Index(fields=["id"], condition=Q(published_at__isnull=True), name="outbox_unpublished"),
         ]
+
+
+class PaymentRequest(models.Model):
+    """A request-to-pay: the requester asks the payer for an amount until `expires_at`. The payer approves it (a
+    TRANSFER to the requester, through the posting engine) or declines it; the requester may cancel it. It leaves
+    PENDING once, under its row's lock (wallet/services/payment_requests.py); a PENDING request past `expires_at` is
+    EXPIRED to every reader even before `payment_requests_expire` marks it."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        PAID = "PAID", "Paid"
+        DECLINED = "DECLINED", "Declined"
+        CANCELLED = "CANCELLED", "Cancelled"
+        EXPIRED = "EXPIRED", "Expired"
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payment_requests_sent"
+    )
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payment_requests_received"
+    )
+    amount = MoneyField()
+    currency = models.CharField(max_length=3)
+    note = models.CharField(max_length=255, blank=True, default="")
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
+    # The requester's key of requestPayment, and a digest of its parameters (a reused key with others is refused).
+    idempotency_key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    # When it left PENDING (for an expired one, its expiry).
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # The transfer that paid it: one request per transfer, and a PAID request always has one.
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="payment_request"
+    )
+    # The key of the decline or cancel that closed it, so that a retry of it replays.
+    resolution_idempotency_key = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["requester", "idempotency_key"], name="payment_request_key_per_requester"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_request_amount_positive"),
+            models.CheckConstraint(condition=~Q(requester=models.F("payer")), name="payment_request_not_to_self"),
+            models.CheckConstraint(
+                condition=Q(status__in=["PENDING", "PAID", "DECLINED", "CANCELLED", "EXPIRED"]),
+                name="payment_request_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="PAID", transaction__isnull=False)
+                | (~Q(status="PAID") & Q(transaction__isnull=True)),
+                name="payment_request_paid_iff_transaction",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="PENDING", resolved_at__isnull=True)
+                | (~Q(status="PENDING") & Q(resolved_at__isnull=False)),
+                name="payment_request_resolved_iff_closed",
+            ),
+        ]
+        indexes = [
+            # paymentRequests(role: INCOMING | OUTGOING): keyset pages, newest first.
+            models.Index(fields=["payer", "-id"], name="payment_request_incoming"),
+            models.Index(fields=["requester", "-id"], name="payment_request_outgoing"),
+            # The expiry pass: the pending ones that are due.
+            models.Index(fields=["expires_at"], condition=Q(status="PENDING"), name="payment_request_due"),
+        ]
+
+    def __str__(self):
+        return f"Payment request {self.pk}: {self.amount} {self.currency} ({self.status})"
 
 
 class ProcessedEvent(models.Model):
@@ -380,6 +459,11 @@ class WebhookEndpoint(models.Model):
         TRANSACTION_SUCCEEDED = "transaction.succeeded"
         TRANSACTION_FAILED = "transaction.failed"
         TRANSACTION_PENDING = "transaction.pending"
+        PAYMENT_REQUEST_CREATED = "payment_request.created"
+        PAYMENT_REQUEST_PAID = "payment_request.paid"
+        PAYMENT_REQUEST_DECLINED = "payment_request.declined"
+        PAYMENT_REQUEST_CANCELLED = "payment_request.cancelled"
+        PAYMENT_REQUEST_EXPIRED = "payment_request.expired"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="webhook_endpoints")
     url = models.URLField(max_length=2000)
@@ -449,3 +533,101 @@ class WebhookAttempt(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=255, blank=True, default="")
     duration_ms = models.PositiveIntegerField(default=0)
+
+
+class StandingOrder(models.Model):
+    """A transfer its owner scheduled: once, or repeated daily, weekly or monthly until an end date or a count.
+    The scheduler (wallet/services/standing_orders.py) pays each occurrence through the posting engine under a key
+    derived from the order and the occurrence's number, and records it as a StandingOrderOccurrence."""
+
+    class Repeat(models.TextChoices):
+        NONE = "NONE", "Once"
+        DAILY = "DAILY", "Daily"
+        WEEKLY = "WEEKLY", "Weekly"
+        MONTHLY = "MONTHLY", "Monthly"
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE", "Active"
+        PAUSED = "PAUSED", "Paused"
+        CANCELLED = "CANCELLED", "Cancelled"
+        COMPLETED = "COMPLETED", "Completed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="standing_orders")
+    # The user the owner named when scheduling: every occurrence pays this user, whatever becomes of a mobile number.
+    receiver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Set when the owner named the receiver by mobile number: the occurrences are then PAY_BY_MOBILE movements.
+    receiver_mobile_number = models.CharField(max_length=16, blank=True, default="")
+    amount = MoneyField()
+    currency = models.CharField(max_length=3)
+    note = models.CharField(max_length=255, blank=True, default="")
+    repeat = models.CharField(max_length=8, choices=Repeat.choices)
+    # MONTHLY only: the day each occurrence after the first falls on (the month's last day in shorter months).
+    day_of_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    first_run_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    max_occurrences = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.ACTIVE)
+    # The next occurrence: its number in the order's series (1 is first_run_at) and when it is due. Null once the
+    # order is over (cancelled or completed).
+    next_number = models.PositiveIntegerField(default=1)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "idempotency_key"], name="standing_order_key_unique_per_owner"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="standing_order_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(day_of_month__isnull=True) | Q(repeat="MONTHLY", day_of_month__gte=1, day_of_month__lte=31),
+                name="standing_order_day_of_month_monthly",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_occurrences__isnull=True) | Q(max_occurrences__gte=1),
+                name="standing_order_max_occurrences_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("first_run_at")),
+                name="standing_order_ends_after_first_run",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["ACTIVE", "PAUSED"], next_run_at__isnull=False)
+                | Q(status__in=["CANCELLED", "COMPLETED"], next_run_at__isnull=True),
+                name="standing_order_next_run_iff_open",
+            ),
+        ]
+        indexes = [
+            # What the scheduler claims: the active orders that are due, oldest due first.
+            models.Index(fields=["next_run_at"], condition=Q(status="ACTIVE"), name="standing_order_due"),
+            models.Index(fields=["owner", "-id"], name="standing_order_owner_list"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_repeat_display()} {self.amount} {self.currency} ({self.status})"
+
+
+class StandingOrderOccurrence(models.Model):
+    """One occurrence the scheduler ran: SUCCESS or FAILED as its movement was, with the movement (a refused one
+    too). Written in the database transaction that posted the movement, so an occurrence is recorded iff it ran."""
+
+    standing_order = models.ForeignKey(StandingOrder, on_delete=models.PROTECT, related_name="occurrences")
+    number = models.PositiveIntegerField()
+    due_at = models.DateTimeField()
+    ran_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Transaction.Status.choices)
+    failure_code = models.CharField(max_length=32, blank=True, default="")
+    # Null only when the engine refused the request outright (nothing was recorded in the ledger).
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="standing_order_occurrence"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["standing_order", "number"], name="standing_order_occurrence_once"),
+            models.CheckConstraint(
+                condition=Q(status="SUCCESS", failure_code="") | (Q(status="FAILED") & ~Q(failure_code="")),
+                name="occurrence_failure_code_iff_failed",
+            ),
+        ]

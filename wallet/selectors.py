@@ -1,17 +1,30 @@
 """Reads. Every function that returns a user's data takes the user, so no caller can forget to filter."""
 
-from datetime import datetime, time
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from functools import cache
 
 from django.db import InterfaceError, OperationalError, connection
-from django.db.models import BigIntegerField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import BigIntegerField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
 from wallet import prepared
-from wallet.models import LedgerEntry, Transaction, User, Wallet, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from wallet.money import zero
+from wallet.models import (
+    LedgerEntry,
+    PaymentRequest,
+    StandingOrder,
+    StandingOrderOccurrence,
+    Transaction,
+    User,
+    Wallet,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from wallet.money import from_minor_units, zero
 from wallet.validation import SERVICE_KEY_PREFIX
 
 
@@ -32,14 +45,56 @@ def transferred_today(*, wallet: Wallet) -> Decimal:
 
 
 def balance_at(*, wallet: Wallet, at: datetime) -> Decimal:
-    """The wallet's balance at a moment: the balance after its last entry at or before it."""
-    last = (
-        LedgerEntry.objects.filter(wallet=wallet, created_at__lte=at)
-        .order_by("-created_at", "-id")
-        .values_list("balance_after", flat=True)
-        .first()
-    )
-    return last if last is not None else zero()
+    """The wallet's balance as it stood at a moment: the sum of its posted entries made before it (created_at < at).
+
+    Not "the balance_after of the last entry by created_at": an entry's created_at is the moment its posting
+    request started, before it waited for the wallet's lock, so a movement that started earlier can commit (and
+    take a higher id and a balance_after that counts the other) later. Summing by created_at agrees with a
+    statement's totals for any period, and [from, to) periods chain: this is a statement's opening at `from`.
+    Read as the balance now less what was posted at or after `at`, in one statement (one snapshot), so the cost
+    is the entries since `at` (an index range of entry_wallet_time), not the wallet's whole history."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT w.balance - coalesce((
+                SELECT sum(e.delta) FROM {LedgerEntry._meta.db_table} e
+                WHERE e.wallet_id = w.id AND NOT e.pending AND e.created_at >= %(at)s), 0)
+            FROM {Wallet._meta.db_table} w WHERE w.id = %(wallet)s
+            """,
+            {"wallet": wallet.pk, "at": at},
+        )
+        return from_minor_units(cursor.fetchone()[0])
+
+
+def balance_history(*, wallet: Wallet, days: int, now: datetime | None = None) -> list[tuple[datetime, Decimal]]:
+    """One point per UTC day for the last `days` days, oldest first: the balance at each day's end (the next
+    midnight UTC), and for today the balance now. Each point is `balance_at` at its moment, all from one query:
+    the posted deltas bucketed between consecutive points (an index range each), summed from the newest bucket
+    back and taken off the balance now, which the same statement reads."""
+    now = now or timezone.now()
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    points = [today - timedelta(days=back) for back in range(days - 2, -1, -1)] + [now]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH point AS (  -- numbered, not keyed by time: at exactly midnight, today's end and now coincide
+                SELECT n, at, lead(at) OVER (ORDER BY n) AS next_at
+                FROM unnest(%(points)s::timestamptz[]) WITH ORDINALITY AS p(at, n)
+            ), bucket AS (
+                SELECT point.n, point.at, coalesce(sum(e.delta), 0) AS moved
+                FROM point LEFT JOIN {LedgerEntry._meta.db_table} e
+                    ON e.wallet_id = %(wallet)s AND NOT e.pending AND e.created_at >= point.at
+                    AND (point.next_at IS NULL OR e.created_at < point.next_at)
+                GROUP BY point.n, point.at
+            )
+            SELECT bucket.at,
+                (SELECT balance FROM {Wallet._meta.db_table} WHERE id = %(wallet)s)
+                    - sum(bucket.moved) OVER (ORDER BY bucket.n DESC)
+            FROM bucket ORDER BY bucket.n
+            """,
+            {"wallet": wallet.pk, "points": points},
+        )
+        return [(at, from_minor_units(balance)) for at, balance in cursor.fetchall()]
 
 
 def expired_holds(*, wallet: Wallet, now: datetime | None = None) -> QuerySet[Transaction]:
@@ -120,6 +175,70 @@ def _viewer_entries(wallet: Wallet, prefix: str = "") -> Prefetch:
     )
 
 
+class Direction(StrEnum):
+    IN = "IN"  # the viewer's wallet received the movement
+    OUT = "OUT"  # the viewer's wallet sent it
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransactionSearch:
+    """The history's search filters, all optional, combined with AND: created_at in [created_from, created_to),
+    amount in [min_amount, max_amount], the other side's username, the viewer's side, a substring of the note."""
+
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    counterparty: str | None = None
+    direction: Direction | None = None
+    note_contains: str | None = None
+
+
+def _searched(queryset: QuerySet[Transaction], *, search: TransactionSearch, wallet: Wallet) -> QuerySet[Transaction]:
+    """The search filters: a page costs at most the viewer's own history, however large the ledger (bench/RESULTS.md,
+    "Search")."""
+    matches = Q()
+    if search.counterparty is not None:
+        other = counterparty_wallet_id(search.counterparty)
+        if other is None:
+            return queryset.none()  # nobody by that name: nothing between them and the viewer
+        # Between the two wallets, either way: the other side, seen from the viewer's.
+        matches &= Q(sender_wallet_id=other, receiver_wallet_id=wallet.pk) | Q(
+            sender_wallet_id=wallet.pk, receiver_wallet_id=other
+        )
+    if search.created_from is not None:
+        matches &= Q(created_at__gte=search.created_from)
+    if search.created_to is not None:
+        # created_at itself, not an id range: ids are not in created_at order across concurrent transactions.
+        matches &= Q(created_at__lt=search.created_to)
+    if search.min_amount is not None:
+        matches &= Q(amount__gte=search.min_amount)
+    if search.max_amount is not None:
+        matches &= Q(amount__lte=search.max_amount)
+    if search.direction == Direction.IN:
+        matches &= Q(receiver_wallet_id=wallet.pk)
+    elif search.direction == Direction.OUT:
+        matches &= Q(sender_wallet_id=wallet.pk)
+    if search.note_contains is not None:
+        # Case-insensitive LIKE; Django escapes the text's own "%", "_" and "\\", so they match only themselves.
+        matches &= Q(note__icontains=search.note_contains)
+    if not matches:
+        return queryset
+    # Tested on each of the viewer's history rows as the page walks them, newest first, and the walk stops when the
+    # page is full: a scalar subquery with a LIMIT, which PostgreSQL runs per row and cannot turn into a join. As
+    # plain predicates the planner judged their density from the whole ledger's statistics, not the viewer's, and
+    # read everyone's movements in a date range through txn_sender_day, the counterparty's every movement through
+    # the foreign-key indexes, or the viewer's whole history in parallel to sort it, for a page it could have
+    # stopped after a few dozen rows.
+    probe = Transaction.objects.filter(matches, pk=OuterRef("history_id")).values("pk")[:1]
+    return queryset.alias(search_probe=Subquery(probe)).filter(search_probe__isnull=False)
+
+
+def counterparty_wallet_id(username: str) -> int | None:
+    """The wallet of the user by that name, active or not (past movements with a closed account stay findable)."""
+    return Wallet.objects.filter(user__in=User.objects.with_username(username)).values_list("id", flat=True).first()
+
+
 def transactions_for_user(
     *,
     user: User,
@@ -131,11 +250,13 @@ def transactions_for_user(
     with_metadata: bool = True,
     reference: str | None = None,
     metadata: dict[str, str] | None = None,
+    search: TransactionSearch | None = None,
 ) -> QuerySet[Transaction]:
     """Newest first: what the user initiated, and what reached their wallet.
 
     `with_parties` joins the sender's and receiver's usernames; `with_entries`
     prefetches the viewer's entries. Callers that show neither can skip them.
+    `search` narrows the history (see TransactionSearch); its filters are checked by the caller.
     """
     wallet = wallet_for_user(user=user)
     # Ordered by the history row's own column, so a keyset page is a range scan of its index.
@@ -144,6 +265,8 @@ def transactions_for_user(
         queryset = queryset.filter(kind=kind)
     if status is not None:
         queryset = queryset.filter(status=status)
+    if search is not None:
+        queryset = _searched(queryset, search=search, wallet=wallet)
     if reference is not None:
         queryset = queryset.filter(reference=reference)
     if metadata is not None:
@@ -300,3 +423,72 @@ def webhook_deliveries_for(
         queryset = queryset.filter(status=status)
     attempts = Prefetch("attempt_log", WebhookAttempt.objects.order_by("id"))
     return queryset.prefetch_related(attempts).order_by("-id")
+
+
+def standing_orders_for(*, owner: User, status: str | None = None) -> QuerySet[StandingOrder]:
+    """The owner's standing orders, newest first, with their receivers."""
+    queryset = StandingOrder.objects.filter(owner=owner).select_related("receiver")
+    if status is not None:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-id")
+
+
+def standing_order_for(*, owner: User, standing_order_id: int) -> StandingOrder | None:
+    return standing_orders_for(owner=owner).filter(pk=standing_order_id).first()
+
+
+def standing_order_occurrences(*, standing_order: StandingOrder) -> QuerySet[StandingOrderOccurrence]:
+    """The occurrences the scheduler ran of an order (the caller checked it is the viewer's), newest first."""
+    return (
+        StandingOrderOccurrence.objects.filter(standing_order=standing_order)
+        .select_related("transaction__sender_wallet__user", "transaction__receiver_wallet__user")
+        .order_by("-id")
+    )
+
+
+# --- payment requests ----------------------------------------------------------------------------------------------
+
+
+def payment_request_clock() -> datetime:
+    """The time payment requests are judged by, when reading and when writing (wallet/services/payment_requests.py):
+    the one function a test patches to move time."""
+    return timezone.now()
+
+
+def payment_request_status(*, payment_request: PaymentRequest, now: datetime | None = None) -> str:
+    """The request's status as every reader sees it: a PENDING one past its expiry is EXPIRED, marked or not."""
+    now = now or payment_request_clock()
+    if payment_request.status == PaymentRequest.Status.PENDING and now >= payment_request.expires_at:
+        return PaymentRequest.Status.EXPIRED
+    return payment_request.status
+
+
+def payment_request_resolved_at(*, payment_request: PaymentRequest, now: datetime | None = None) -> datetime | None:
+    if payment_request_status(payment_request=payment_request, now=now) == PaymentRequest.Status.EXPIRED:
+        return payment_request.expires_at
+    return payment_request.resolved_at
+
+
+def payment_requests_for_user(
+    *, user: User, role: str, status: str | None = None, now: datetime | None = None
+) -> QuerySet[PaymentRequest]:
+    """Newest first: the requests addressed to the user (role INCOMING) or made by them (OUTGOING), by the status
+    readers see (see payment_request_status). A page is a range scan of the (payer or requester, -id) index."""
+    queryset = PaymentRequest.objects.filter(**{"payer" if role == "INCOMING" else "requester": user})
+    now = now or payment_request_clock()
+    if status == PaymentRequest.Status.PENDING:
+        queryset = queryset.filter(status=status, expires_at__gt=now)
+    elif status == PaymentRequest.Status.EXPIRED:
+        queryset = queryset.filter(Q(status=status) | Q(status=PaymentRequest.Status.PENDING, expires_at__lte=now))
+    elif status is not None:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("requester", "payer").order_by("-id")
+
+
+def payment_request_for_user(*, user: User, payment_request_id: int) -> PaymentRequest | None:
+    """A request the user made or was asked to pay; anyone else's looks like a missing one."""
+    return (
+        PaymentRequest.objects.filter(Q(payer=user) | Q(requester=user), pk=payment_request_id)
+        .select_related("requester", "payer")
+        .first()
+    )

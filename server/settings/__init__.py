@@ -193,6 +193,8 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL.startswith("memory://")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_IGNORE_RESULT = True
 RECEIPT_URL_MAX_AGE_SECONDS = int(os.environ.get("RECEIPT_URL_MAX_AGE_SECONDS", "600"))
+# Statement downloads (CSV, PDF) are signed links too, bound to the user and the period.
+STATEMENT_LINK_SECONDS = int(os.environ.get("STATEMENT_LINK_SECONDS", "900"))
 
 # --- Webhooks (python manage.py deliver_webhooks sends them) -------------------
 # Receivers on private, loopback or link-local addresses are refused unless this is on (tests, local use).
@@ -241,6 +243,7 @@ REGISTER_RATE_PER_ADDRESS = os.environ.get("REGISTER_RATE_PER_ADDRESS", "20/h")
 MOBILE_LOOKUP_RATE_PER_ACCOUNT = os.environ.get("MOBILE_LOOKUP_RATE_PER_ACCOUNT", "20/m")
 MOBILE_LOOKUP_RATE_PER_ADDRESS = os.environ.get("MOBILE_LOOKUP_RATE_PER_ADDRESS", "60/m")
 API_KEY_RATE = os.environ.get("API_KEY_RATE", "600/m")  # requests per API key
+PAYMENT_REQUEST_RATE = os.environ.get("PAYMENT_REQUEST_RATE", "30/h")  # requestPayment calls per requester
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -281,8 +281,13 @@ def test_the_compose_layout_runs_locally_and_moves_money_end_to_end(layout):
         assert download.status_code == 200 and download.headers["Content-Type"] == "application/pdf"
         assert download.content.startswith(b"%PDF")
 
-    # The scheduler ran its first round.
-    layout.wait_for("the scheduler", lambda: any(re.search(r"released \d+ expired hold", x) for x in layout.lines), 30)
+    # The scheduler ran its first pass: every step.
+    for step in (
+        r"expired holds released: \d+",
+        r"standing order occurrences: \d+ paid",
+        r"payment requests expired: \d+",
+    ):
+        layout.wait_for("the scheduler", lambda step=step: any(re.search(step, x) for x in layout.lines), 30)
     assert not [line for line in layout.lines if re.search(r"\w+ stopped \(rc=", line)], layout.output()
 
     # Stop: SIGTERM, as `docker compose stop` sends; everything exits within its grace, nothing is left.

@@ -22,7 +22,10 @@ def message(event: OutboxEvent) -> dict:
 
 
 def ordering_key(event: OutboxEvent) -> str:
-    """Events of one wallet keep their order: they share the sending wallet's key."""
+    """Events of one wallet keep their order: they share the sending wallet's key. A payment request's events go
+    with its payer's wallet, so its payment_request.paid follows the payer's transfer that paid it."""
+    if event.event_type.startswith("payment_request."):
+        return str(event.payload.get("payer_wallet_id"))
     return str(event.payload.get("sender_wallet_id"))
 
 
@@ -56,7 +59,8 @@ class RedisStreamsTransport:
 
 
 class KafkaTransport:
-    """One topic per event family (`wallet.transaction` for transaction.*), key = the sending wallet."""
+    """One topic per event family (`wallet.transaction` for transaction.*, `wallet.payment_request` for
+    payment_request.*), key = the ordering key (the sending wallet, or a payment request's payer's)."""
 
     def __init__(self, bootstrap_servers: str, *, topic_prefix: str = "wallet") -> None:
         from confluent_kafka import Producer  # the optional `kafka` extra

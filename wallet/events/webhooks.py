@@ -44,7 +44,8 @@ def queue_deliveries(events: list[dict]) -> None:
     """One PENDING delivery per (event, enabled endpoint that wants its type and whose owner it concerns), due now.
 
     An event concerns the owners of the wallets its entries moved, the receiver of a hold (a merchant may capture
-    it), and for a refused movement its initiator only (nothing moved; the would-be receiver is not told)."""
+    it), for a refused movement its initiator only (nothing moved; the would-be receiver is not told), and for a
+    payment request both its requester and its payer."""
     wallets = {event["event_id"]: _wallets_concerned(event) for event in events}
     initiators = {event["event_id"]: event["initiator_id"] for event in events if event["type"] == "transaction.failed"}
     endpoints = list(
@@ -79,6 +80,8 @@ def queue_deliveries(events: list[dict]) -> None:
 
 
 def _wallets_concerned(event: dict) -> set[int]:
+    if event["type"].startswith("payment_request."):
+        return {event["requester_wallet_id"], event["payer_wallet_id"]}  # both parties, whatever became of it
     if event["type"] == "transaction.failed":
         return set()
     wallets = {entry["wallet_id"] for entry in event["entries"]}
@@ -89,7 +92,9 @@ def _wallets_concerned(event: dict) -> set[int]:
 
 def webhook_body(event: dict, *, wallet_id: int | None) -> str:
     """The JSON an endpoint receives: the event with only its owner's own entries (not the other party's balance)."""
-    data = {**event, "entries": [entry for entry in event["entries"] if entry["wallet_id"] == wallet_id]}
+    data = dict(event)
+    if "entries" in event:  # a movement's; a payment request's event has none
+        data["entries"] = [entry for entry in event["entries"] if entry["wallet_id"] == wallet_id]
     return json.dumps({"type": event["type"], "timestamp": event["occurred_at"], "data": data}, separators=(",", ":"))
 
 

@@ -5,11 +5,11 @@ import logging
 import secrets
 
 from django.conf import settings
-from django.core import signing
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from wallet.models import LedgerEntry, Receipt, Transaction, Wallet
+from wallet.signed_links import link_claims, link_token
 
 # What a person initiates and can want a receipt of; holds and releases are not payments.
 RECEIPT_KINDS = (
@@ -125,15 +125,12 @@ def _record_failed(*, transaction_id: int, wallet_id: int) -> None:
 
 def receipt_link_token(receipt: Receipt) -> str:
     """A signed token naming one participant's receipt; valid for RECEIPT_URL_MAX_AGE_SECONDS."""
-    return signing.TimestampSigner(salt=SIGNING_SALT).sign_object({"t": receipt.transaction_id, "w": receipt.wallet_id})
+    return link_token(salt=SIGNING_SALT, claims={"t": receipt.transaction_id, "w": receipt.wallet_id})
 
 
 def receipt_for_token(token: str) -> Receipt | None:
-    try:
-        claims = signing.TimestampSigner(salt=SIGNING_SALT).unsign_object(
-            token, max_age=settings.RECEIPT_URL_MAX_AGE_SECONDS
-        )
-    except signing.BadSignature:  # tampered, forged or expired
+    claims = link_claims(token, salt=SIGNING_SALT, max_age_seconds=settings.RECEIPT_URL_MAX_AGE_SECONDS)
+    if claims is None:  # tampered, forged or expired
         return None
     return Receipt.objects.filter(
         transaction_id=claims["t"], wallet_id=claims["w"], status=Receipt.Status.READY

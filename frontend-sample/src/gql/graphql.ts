@@ -115,10 +115,12 @@ export type PayByMobileInput = {
   reference?: string | null | undefined;
 };
 
+/** INCOMING: requests the viewer is asked to pay. OUTGOING: requests the viewer made. */
 export type PaymentRequestRole =
   | 'INCOMING'
   | 'OUTGOING';
 
+/** PENDING until paid, declined, cancelled or expired; a PENDING request past its expiry reads EXPIRED at once. */
 export type PaymentRequestStatus =
   | 'CANCELLED'
   | 'DECLINED'
@@ -144,10 +146,14 @@ export type RegisterInput = {
   username: string;
 };
 
+/** Name the payer by payerUsername or by mobileNumber. */
 export type RequestPaymentInput = {
   amount: string;
+  /** 60 seconds to 30 days. */
   expiresInSeconds: number;
+  /** 1-255 characters, unique per user; reuse it only to retry. */
   idempotencyKey: string;
+  /** A registered user's number. */
   mobileNumber?: string | null | undefined;
   note?: string | null | undefined;
   payerUsername?: string | null | undefined;
@@ -159,17 +165,25 @@ export type RevokeApiKeyInput = {
 
 export type ScheduleTransferInput = {
   amount: string;
+  /** MONTHLY only, 1-31 (default: firstRunAt's day); a month without that day runs on its last day. */
   dayOfMonth?: number | null | undefined;
+  /** After firstRunAt; optional. */
   endsAt?: string | null | undefined;
+  /** When the first occurrence is due; not in the past. */
   firstRunAt: string;
+  /** 1-255 characters; the same key again returns the order. */
   idempotencyKey: string;
+  /** At least 1; optional. */
   maxOccurrences?: number | null | undefined;
+  /** A registered user's number. */
   mobileNumber?: string | null | undefined;
   note?: string | null | undefined;
+  /** Give this or mobileNumber. */
   receiverUsername?: string | null | undefined;
   repeat: TransferRepeat;
 };
 
+/** ACTIVE runs when due; PAUSED does not (resuming skips what fell due meanwhile); CANCELLED and COMPLETED (its end date or count reached) are over. */
 export type StandingOrderStatus =
   | 'ACTIVE'
   | 'CANCELLED'
@@ -204,6 +218,7 @@ export type TransferInput = {
   reference?: string | null | undefined;
 };
 
+/** How often a standing order runs: once, or every day, week or month. */
 export type TransferRepeat =
   | 'DAILY'
   | 'MONTHLY'
@@ -241,6 +256,11 @@ export type WebhookEndpointIdInput = {
 
 /** The events an endpoint can receive (the event catalogue's types). */
 export type WebhookEventType =
+  | 'PAYMENT_REQUEST_CANCELLED'
+  | 'PAYMENT_REQUEST_CREATED'
+  | 'PAYMENT_REQUEST_DECLINED'
+  | 'PAYMENT_REQUEST_EXPIRED'
+  | 'PAYMENT_REQUEST_PAID'
   | 'TRANSACTION_FAILED'
   | 'TRANSACTION_PENDING'
   | 'TRANSACTION_SUCCEEDED';
@@ -386,7 +406,7 @@ export type WithdrawMutationVariables = Exact<{
 
 export type WithdrawMutation = { withdraw: { replayed: boolean, transaction: { id: string, status: TransactionStatus } | null, wallet: { id: string, balance: string, availableBalance: string } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
 
-export type PaymentRequestFieldsFragment = { id: string, amount: string, currency: string, note: string, status: PaymentRequestStatus, requester: string, payer: string, createdAt: string, expiresAt: string, resolvedAt: string | null, transaction: { id: string, status: TransactionStatus } | null };
+export type PaymentRequestFieldsFragment = { id: string, amount: string, currency: string, note: string | null, status: PaymentRequestStatus, requester: string, payer: string, createdAt: string, expiresAt: string, resolvedAt: string | null, transaction: { id: string, status: TransactionStatus } | null };
 
 export type PaymentRequestsQueryVariables = Exact<{
   role: PaymentRequestRole;
@@ -395,14 +415,14 @@ export type PaymentRequestsQueryVariables = Exact<{
 }>;
 
 
-export type PaymentRequestsQuery = { paymentRequests: { totalCount: number, edges: Array<{ node: { id: string, amount: string, currency: string, note: string, status: PaymentRequestStatus, requester: string, payer: string, createdAt: string, expiresAt: string, resolvedAt: string | null, transaction: { id: string, status: TransactionStatus } | null } }>, pageInfo: { hasNextPage: boolean } } };
+export type PaymentRequestsQuery = { paymentRequests: { totalCount: number, edges: Array<{ node: { id: string, amount: string, currency: string, note: string | null, status: PaymentRequestStatus, requester: string, payer: string, createdAt: string, expiresAt: string, resolvedAt: string | null, transaction: { id: string, status: TransactionStatus } | null } }>, pageInfo: { hasNextPage: boolean } } };
 
 export type RequestPaymentMutationVariables = Exact<{
   input: RequestPaymentInput;
 }>;
 
 
-export type RequestPaymentMutation = { requestPayment: { replayed: boolean, paymentRequest: { id: string, amount: string, currency: string, note: string, status: PaymentRequestStatus, requester: string, payer: string, createdAt: string, expiresAt: string, resolvedAt: string | null, transaction: { id: string, status: TransactionStatus } | null } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
+export type RequestPaymentMutation = { requestPayment: { replayed: boolean, paymentRequest: { id: string, amount: string, currency: string, note: string | null, status: PaymentRequestStatus, requester: string, payer: string, createdAt: string, expiresAt: string, resolvedAt: string | null, transaction: { id: string, status: TransactionStatus } | null } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
 
 export type ApprovePaymentRequestMutationVariables = Exact<{
   id: string | number;
@@ -410,7 +430,7 @@ export type ApprovePaymentRequestMutationVariables = Exact<{
 }>;
 
 
-export type ApprovePaymentRequestMutation = { approvePaymentRequest: { replayed: boolean, paymentRequest: { id: string, amount: string, currency: string, note: string, status: PaymentRequestStatus, requester: string, payer: string, createdAt: string, expiresAt: string, resolvedAt: string | null, transaction: { id: string, status: TransactionStatus } | null } | null, transaction: { id: string, status: TransactionStatus } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
+export type ApprovePaymentRequestMutation = { approvePaymentRequest: { replayed: boolean, paymentRequest: { id: string, amount: string, currency: string, note: string | null, status: PaymentRequestStatus, requester: string, payer: string, createdAt: string, expiresAt: string, resolvedAt: string | null, transaction: { id: string, status: TransactionStatus } | null } | null, transaction: { id: string, status: TransactionStatus } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
 
 export type DeclinePaymentRequestMutationVariables = Exact<{
   id: string | number;
@@ -418,7 +438,7 @@ export type DeclinePaymentRequestMutationVariables = Exact<{
 }>;
 
 
-export type DeclinePaymentRequestMutation = { declinePaymentRequest: { paymentRequest: { id: string, amount: string, currency: string, note: string, status: PaymentRequestStatus, requester: string, payer: string, createdAt: string, expiresAt: string, resolvedAt: string | null, transaction: { id: string, status: TransactionStatus } | null } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
+export type DeclinePaymentRequestMutation = { declinePaymentRequest: { paymentRequest: { id: string, amount: string, currency: string, note: string | null, status: PaymentRequestStatus, requester: string, payer: string, createdAt: string, expiresAt: string, resolvedAt: string | null, transaction: { id: string, status: TransactionStatus } | null } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
 
 export type CancelPaymentRequestMutationVariables = Exact<{
   id: string | number;
@@ -426,7 +446,7 @@ export type CancelPaymentRequestMutationVariables = Exact<{
 }>;
 
 
-export type CancelPaymentRequestMutation = { cancelPaymentRequest: { paymentRequest: { id: string, amount: string, currency: string, note: string, status: PaymentRequestStatus, requester: string, payer: string, createdAt: string, expiresAt: string, resolvedAt: string | null, transaction: { id: string, status: TransactionStatus } | null } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
+export type CancelPaymentRequestMutation = { cancelPaymentRequest: { paymentRequest: { id: string, amount: string, currency: string, note: string | null, status: PaymentRequestStatus, requester: string, payer: string, createdAt: string, expiresAt: string, resolvedAt: string | null, transaction: { id: string, status: TransactionStatus } | null } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
 
 export type StandingOrderFieldsFragment = { id: string, receiver: string, amount: string, currency: string, note: string, repeat: TransferRepeat, dayOfMonth: number | null, firstRunAt: string, endsAt: string | null, maxOccurrences: number | null, status: StandingOrderStatus, nextRunAt: string | null, createdAt: string, occurrences: { totalCount: number, edges: Array<{ node: { number: number, dueAt: string, ranAt: string, status: TransactionStatus, failureCode: ErrorCode | null, transaction: { id: string } | null } }> } };
 

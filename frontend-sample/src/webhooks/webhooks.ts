@@ -17,6 +17,31 @@ export const EVENT_TYPE_LABELS: Record<WebhookEventType, { label: string; wire: 
     wire: "transaction.failed",
     description: "A payment you made was refused",
   },
+  PAYMENT_REQUEST_CREATED: {
+    label: "Payment request made",
+    wire: "payment_request.created",
+    description: "You asked someone for money, or someone asked you",
+  },
+  PAYMENT_REQUEST_PAID: {
+    label: "Payment request paid",
+    wire: "payment_request.paid",
+    description: "The payer approved a request and the money moved",
+  },
+  PAYMENT_REQUEST_DECLINED: {
+    label: "Payment request declined",
+    wire: "payment_request.declined",
+    description: "The payer turned a request down",
+  },
+  PAYMENT_REQUEST_CANCELLED: {
+    label: "Payment request cancelled",
+    wire: "payment_request.cancelled",
+    description: "The requester withdrew a request",
+  },
+  PAYMENT_REQUEST_EXPIRED: {
+    label: "Payment request expired",
+    wire: "payment_request.expired",
+    description: "A request ran out of time unpaid",
+  },
 };
 export const EVENT_TYPES = Object.keys(EVENT_TYPE_LABELS) as WebhookEventType[];
 
