@@ -85,7 +85,7 @@ test("payment requests: asked, approved and paid once, declined, cancelled, and 
     `Declined ${alice.username}'s request for 3.00 USD.`,
   );
   await expect(coffee.getByTestId("request-status")).toHaveText("Declined");
-  await go(alice.page, "Requests");
+  await alice.page.getByRole("button", { name: /^Refresh.*You asked/ }).click();
   await expect(request(alice.page, "outgoing", "Coffee").getByTestId("request-status")).toHaveText("Declined");
 
   // 3. Asked for a custom number of hours, then cancelled by Alice: it leaves Bob's pending list.
