@@ -11,6 +11,8 @@ import { DashboardPage } from "./pages/DashboardPage";
 import { HistoryPage } from "./pages/HistoryPage";
 import { HoldsPage } from "./pages/HoldsPage";
 import { AddMoneyPage, PayByMobilePage, TransferPage, WithdrawPage } from "./pages/MoneyPages";
+import { RequestsPage } from "./pages/RequestsPage";
+import { StandingOrdersPage } from "./pages/StandingOrdersPage";
 import { StatementsPage } from "./pages/StatementsPage";
 import { TransactionPage } from "./pages/TransactionPage";
 import { WebhooksPage } from "./pages/WebhooksPage";
@@ -57,6 +59,8 @@ export function App() {
             <Route path="/pay-by-mobile" element={<PayByMobilePage />} />
             <Route path="/withdraw" element={<WithdrawPage />} />
             <Route path="/holds" element={<HoldsPage />} />
+            <Route path="/requests" element={<RequestsPage />} />
+            <Route path="/standing-orders" element={<StandingOrdersPage />} />
             <Route path="/history" element={<HistoryPage />} />
             <Route path="/statement" element={<StatementsPage />} />
             <Route path="/api-keys" element={<ApiKeysPage />} />

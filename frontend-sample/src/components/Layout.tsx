@@ -35,6 +35,8 @@ const LINKS = [
   { to: "/pay-by-mobile", label: "Pay by mobile" },
   { to: "/withdraw", label: "Withdraw" },
   { to: "/holds", label: "Holds" },
+  { to: "/requests", label: "Requests" },
+  { to: "/standing-orders", label: "Standing orders" },
   { to: "/history", label: "History" },
   { to: "/statement", label: "Statements" },
   { to: "/api-keys", label: "API keys" },

@@ -6,6 +6,7 @@ import { ErrorSummary, Notice } from "../components/Alert";
 import { Field, Select } from "../components/Field";
 import { SecretBox } from "../components/SecretBox";
 import { when } from "../components/TransactionList";
+import { useLookAgain } from "../components/useLookAgain";
 import { graphql } from "../gql";
 import type {
   WebhookDeliveryFieldsFragment,
@@ -656,7 +657,6 @@ function DeliveryLog({
   const [shown, setShown] = useState({ filterKey, first: PAGE_SIZE });
   const first = shown.filterKey === filterKey ? shown.first : PAGE_SIZE;
   const [newId, setNewId] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
   const [{ data, fetching, error }, reexecute] = useQuery({
     query: WebhookDeliveries,
     variables: { endpointId, status, first },
@@ -668,15 +668,7 @@ function DeliveryLog({
   const byId = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
 
   // While something is PENDING, look again soon after its next try is due; each look schedules the next.
-  useEffect(() => {
-    const delay = connection ? nextPollDelay(connection.edges.map((edge) => edge.node)) : null;
-    if (delay === null) return;
-    const timer = window.setTimeout(() => {
-      reexecute({ requestPolicy: "network-only" });
-      setTick((value) => value + 1);
-    }, delay);
-    return () => window.clearTimeout(timer);
-  }, [connection, tick, reexecute]);
+  useLookAgain(connection, (value) => nextPollDelay(value.edges.map((edge) => edge.node)), reexecute);
 
   const polling = deliveries.some((delivery) => delivery.status === "PENDING");
   const total = connection?.totalCount ?? 0;
