@@ -4,13 +4,19 @@ import { graphql } from "../gql";
 import { formatMoney } from "../money/amount";
 import { askQuote } from "../money/quote";
 
+export const QuoteFields = graphql(`
+  fragment QuoteFields on TransferQuote {
+    amount
+    fee
+    total
+    currency
+  }
+`);
+
 const QuoteTransfer = graphql(`
   query QuoteTransfer($amount: Decimal!, $receiverUsername: String, $mobileNumber: String) {
     quoteTransfer(amount: $amount, receiverUsername: $receiverUsername, mobileNumber: $mobileNumber) {
-      amount
-      fee
-      total
-      currency
+      ...QuoteFields
     }
   }
 `);
@@ -18,10 +24,7 @@ const QuoteTransfer = graphql(`
 const QuoteWithdrawal = graphql(`
   query QuoteWithdrawal($amount: Decimal!) {
     quoteWithdrawal(amount: $amount) {
-      amount
-      fee
-      total
-      currency
+      ...QuoteFields
     }
   }
 `);
