@@ -61,9 +61,9 @@ export function LimitsCard({ limits, currency }: { limits: WalletLimitsFieldsFra
       <PeriodLimit name="daily" title="Today" period={limits.daily} currency={currency} />
       <PeriodLimit name="monthly" title="This month" period={limits.monthly} currency={currency} />
       <dl className="details">
-        <dt>Most in one payment</dt>
+        <dt>Per payment, at most</dt>
         <dd data-testid="limit-per-transaction">{money(limits.perTransaction)}</dd>
-        <dt>Most your wallet can hold</dt>
+        <dt>Balance, at most</dt>
         <dd data-testid="limit-max-balance">{money(limits.maxBalance)}</dd>
       </dl>
     </section>
