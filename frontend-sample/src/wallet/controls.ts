@@ -1,4 +1,4 @@
-import type { FreezeReason, FreezeScope } from "../gql/graphql";
+import type { FreezeScope, WalletControlsFragment } from "../gql/graphql";
 import { compareAmounts, formatMoney } from "../money/amount";
 
 /** What a freeze stops, as a choice on the panic switch. */
@@ -15,7 +15,7 @@ export const FROZEN_HEADLINES: Record<FreezeScope, string> = {
   ALL: "Your wallet is frozen: no money can leave or arrive in it.",
 };
 
-export const REASON_LABELS: Record<FreezeReason, string> = {
+export const REASON_LABELS: Record<WalletControlsFragment["freezes"][number]["reasonCode"], string> = {
   FRAUD_SUSPECTED: "Suspected fraud",
   COMPLIANCE_REVIEW: "A compliance review",
   CUSTOMER_REQUEST: "You asked for it",
