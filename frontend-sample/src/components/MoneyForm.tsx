@@ -153,9 +153,7 @@ export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
     review && amount?.ok ? limitWarnings(amount.amount, limitsData?.wallet.limits, limitsData?.wallet.currency ?? "") : [];
 
   /** The edit step's "Continue": the client's checks, then the server's quote for the confirm step. */
-  async function askForQuote(clientErrors: FormErrors<F | TagField>, quoteFor: Review<F>) {
-    setErrors(clientErrors);
-    if (Object.keys(clientErrors.fields).length > 0 || inFlight.current) return;
+  async function askForQuote(quoteFor: Review<F>) {
     inFlight.current = true;
     setQuoting(true);
     try {
@@ -190,8 +188,8 @@ export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
     setFailedTransactionId(null);
     setErrors(clientErrors);
     setMetadataTarget(target);
-    if (review && !reviewing) return askForQuote(clientErrors, review);
     if (Object.keys(clientErrors.fields).length > 0) return;
+    if (review && !reviewing) return askForQuote(review);
 
     inFlight.current = true;
     try {
