@@ -181,7 +181,7 @@ class FeeRule(models.Model):
     the payer's tier, else the active rule for all tiers, the lowest id first. No rules by default: no fees.
 
     fee = clamp(round_half_up(amount × percent / 100, to the minor unit) + fixed, minimum, maximum); a top-up's fee
-    is further at most its amount. See docs/MONEY.md."""
+    is further less than its amount (it comes out of it). See docs/MONEY.md."""
 
     class Kind(models.TextChoices):
         ADD_MONEY = "ADD_MONEY"

@@ -286,7 +286,7 @@ BEGIN
         END IF;
         -- The fee, in minor units: the percentage of the amount rounded half up (away from zero) to a whole minor
         -- unit, plus the fixed part, then clamped to [minimum, maximum] (a NULL bound is none: greatest() and
-        -- least() skip NULLs); a top-up's fee at most its amount. wallet/services/controls.py:fee_quote agrees.
+        -- least() skip NULLs); a top-up's fee less than its amount. wallet/services/controls.py:fee_quote agrees.
         IF refusal IS NULL AND t_fees_account[i] IS NOT NULL THEN
             SELECT * INTO fee_rule FROM wallet_feerule r
                 WHERE r.kind = t_kind[i] AND r.active
@@ -295,8 +295,8 @@ BEGIN
             IF FOUND THEN
                 t_fee[i] := least(greatest(round(t_amount[i] * fee_rule.percent / 100) + fee_rule.fixed,
                     fee_rule.minimum), fee_rule.maximum);
-                IF t_kind[i] = 'ADD_MONEY' THEN
-                    t_fee[i] := least(t_fee[i], t_amount[i]);
+                IF t_kind[i] = 'ADD_MONEY' THEN  -- it comes out of the amount, which still credits a cent
+                    t_fee[i] := least(t_fee[i], t_amount[i] - 1);
                 END IF;
             END IF;
         END IF;
@@ -403,10 +403,17 @@ BEGIN
             leg_wallets := ARRAY[t_debit[i], t_credit[i]];
             leg_deltas := ARRAY[-t_amount[i], t_amount[i]];
             leg_pendings := ARRAY[false, false];
-            IF t_fee[i] <> 0 THEN  -- the fee: its own leg, from its payer to the FEES shard
-                leg_wallets := leg_wallets || ARRAY[t_fee_payer[i], t_fees_account[i]];
-                leg_deltas := leg_deltas || ARRAY[-t_fee[i], t_fee[i]];
-                leg_pendings := leg_pendings || ARRAY[false, false];
+            -- The fee: its own leg to the FEES shard, taken from its payer's entry (one entry per wallet and
+            -- layer of a transaction): the sender's carries amount plus fee, a top-up's credit amount less fee.
+            IF t_fee[i] <> 0 THEN
+                IF t_fee_payer[i] = t_debit[i] THEN
+                    leg_deltas[1] := leg_deltas[1] - t_fee[i];
+                ELSE
+                    leg_deltas[2] := leg_deltas[2] - t_fee[i];
+                END IF;
+                leg_wallets := leg_wallets || t_fees_account[i];
+                leg_deltas := leg_deltas || t_fee[i];
+                leg_pendings := leg_pendings || false;
             END IF;
         END IF;
 

@@ -78,7 +78,7 @@ def fee_rule_for(*, wallet: Wallet, kind: str) -> FeeRule | None:
 def fee_of(*, rule: FeeRule | None, kind: str, amount: Decimal) -> Decimal:
     """The engine's fee formula (migration 0022, step 4), in the same integer minor units: round half up (away from
     zero) of amount × percent / 100 to a whole minor unit, plus fixed, clamped to [minimum, maximum]; a top-up's
-    fee at most its amount. Exact: Decimal and PostgreSQL's numeric both compute the product without loss."""
+    fee less than its amount. Exact: Decimal and PostgreSQL's numeric both compute the product without loss."""
     if rule is None:
         return zero()
     minor = to_minor_units(amount)
@@ -89,7 +89,7 @@ def fee_of(*, rule: FeeRule | None, kind: str, amount: Decimal) -> Decimal:
     if rule.maximum is not None:
         fee = min(fee, to_minor_units(rule.maximum))
     if kind == FeeRule.Kind.ADD_MONEY:
-        fee = min(fee, minor)
+        fee = min(fee, minor - 1)  # it comes out of the amount, which still credits one minor unit
     return from_minor_units(fee)
 
 
