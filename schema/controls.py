@@ -106,7 +106,7 @@ def _quote(info: Info, kind: str, amount: Decimal) -> TransferQuote:
     try:
         amount = clean_amount(amount)
     except WalletError as exc:
-        raise GraphQLError(exc.message, extensions={"code": exc.code.value, "field": "amount"}) from None
+        raise GraphQLError(f"amount: {exc.message}", extensions={"code": "BAD_USER_INPUT"}) from None
     user = viewer(info)
     fee = fee_quote(user=user, kind=kind, amount=amount)
     total = amount - fee if kind == models.Transaction.Kind.ADD_MONEY else amount + fee

@@ -258,4 +258,4 @@ def test_a_bad_quote_amount_is_refused_with_its_code(as_alice, alice):
     answer = as_alice.request(QUOTES, {"amount": "-1.00"})
 
     assert answer.data is None
-    assert set(answer.error_codes) == {"INVALID_AMOUNT"}
+    assert set(answer.error_codes) == {"BAD_USER_INPUT"}
