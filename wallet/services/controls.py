@@ -61,11 +61,13 @@ class ControlChange:
     replayed: bool = field(default=False)
 
 
-def tiers_ensure_defaults(*, using: str = "default") -> None:
-    """Creates the default tiers that are missing; leaves existing ones as staff set them."""
+def tiers_ensure_defaults(*, using: str = "default", tier_model=Tier) -> None:
+    """Creates the default tiers that are missing; leaves existing ones as staff set them. `tier_model` is the
+    migration state's model when called after migrating."""
+    tier_model = tier_model or Tier
     for code, limits in DEFAULT_TIERS.items():
         defaults = {"daily_limit": settings.WALLET_DAILY_TRANSFER_LIMIT, **limits}
-        Tier.objects.using(using).get_or_create(code=code, defaults=defaults)
+        tier_model.objects.using(using).get_or_create(code=code, defaults=defaults)
 
 
 def fee_rule_for(*, wallet: Wallet, kind: str) -> FeeRule | None:
