@@ -129,7 +129,12 @@ def wallet_freeze(
         if idempotency_key:
             earlier = WalletFreeze.objects.filter(set_by=by, idempotency_key=idempotency_key).first()
             if earlier is not None:
-                if (earlier.wallet_id, earlier.scope, earlier.note) != (locked.pk, scope, note):
+                if (earlier.wallet_id, earlier.scope, earlier.reason_code, earlier.note) != (
+                    locked.pk,
+                    scope,
+                    reason_code,
+                    note,
+                ):
                     raise WalletError(
                         ErrorCode.IDEMPOTENCY_KEY_REUSED,
                         "This idempotency key was already used for a different request; use a new key.",
