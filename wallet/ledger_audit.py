@@ -75,22 +75,6 @@ def audit_ledger(*, max_problems_per_check: int = 100) -> LedgerReport:
         if counted != recorded:
             report.problems.append(f"wallet {wallet.pk}: counts {counted} sent today, its transactions say {recorded}")
 
-    # And the monthly ones this calendar month's.
-    sent_this_month = dict(
-        selectors.outgoing_since(since=selectors.start_of_month())
-        .values("sender_wallet_id")
-        .annotate(total=Sum("amount"))
-        .values_list("sender_wallet_id", "total")
-    )
-    month_start = timezone.localdate().replace(day=1)
-    for wallet in Wallet.objects.filter(Q(pk__in=sent_this_month.keys()) | Q(spent_month=month_start)):
-        counted = selectors.transferred_this_month(wallet=wallet)
-        recorded = sent_this_month.get(wallet.pk, nothing)
-        if counted != recorded:
-            report.problems.append(
-                f"wallet {wallet.pk}: counts {counted} sent this month, its transactions say {recorded}"
-            )
-
     # Each layer (posted, pending) of a transaction sums to zero on its own.
     unbalanced = Transaction.objects.annotate(
         posted_sum=Coalesce(

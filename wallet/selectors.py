@@ -45,18 +45,6 @@ def transferred_today(*, wallet: Wallet) -> Decimal:
     return zero()
 
 
-def start_of_month() -> datetime:
-    """Midnight of the first day of the current calendar month in TIME_ZONE, as an aware datetime."""
-    return timezone.make_aware(datetime.combine(timezone.localdate().replace(day=1), time.min))
-
-
-def transferred_this_month(*, wallet: Wallet) -> Decimal:
-    """What the wallet sent this calendar month in movements that count toward its monthly limit."""
-    if wallet.spent_month == timezone.localdate().replace(day=1):
-        return wallet.spent_this_month
-    return zero()
-
-
 def balance_at(*, wallet: Wallet, at: datetime) -> Decimal:
     """The wallet's balance as it stood at a moment: the sum of its posted entries made before it (created_at < at).
 
