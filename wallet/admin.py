@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from wallet import services
-from wallet.models import LedgerEntry, OutboxEvent, Transaction, User, Wallet
+from wallet.models import FeeRule, LedgerEntry, OutboxEvent, Tier, Transaction, User, Wallet
 
 
 @admin.register(User)
@@ -76,3 +76,18 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 class OutboxEventAdmin(ReadOnlyAdmin):
     list_display = ("id", "event_type", "transaction", "created_at", "published_at")
     list_filter = ("event_type",)
+
+
+# Tiers and fee rules are configuration: the engine reads them under the wallets' locks, at each movement.
+@admin.register(Tier)
+class TierAdmin(admin.ModelAdmin):
+    list_display = ("code", "daily_limit", "monthly_limit", "max_balance", "per_transaction_max")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # wallets refer to their tier
+
+
+@admin.register(FeeRule)
+class FeeRuleAdmin(admin.ModelAdmin):
+    list_display = ("id", "kind", "tier", "percent", "fixed", "minimum", "maximum", "active")
+    list_filter = ("kind", "tier", "active")
