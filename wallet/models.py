@@ -50,6 +50,23 @@ def default_currency():
     return settings.WALLET_CURRENCY
 
 
+class Tier(models.Model):
+    """A level of limits (BASIC, VERIFIED, BUSINESS, seeded by migration 0022). A NULL limit is no limit. The
+    code is the primary key, so that a new wallet gets BASIC by default without a query."""
+
+    DEFAULT = "BASIC"
+
+    code = models.CharField(max_length=32, primary_key=True)
+    # The daily limit is kept on each wallet too (`Wallet.daily_transfer_limit`, see there), so it is required.
+    daily_limit = MoneyField()
+    monthly_limit = MoneyField(null=True, blank=True)
+    max_balance = MoneyField(null=True, blank=True)
+    per_transaction_max = MoneyField(null=True, blank=True)
+
+    def __str__(self):
+        return self.code
+
+
 class Wallet(models.Model):
     class Kind(models.TextChoices):
         CUSTOMER = "CUSTOMER", "Customer"
@@ -67,7 +84,21 @@ class Wallet(models.Model):
     currency = models.CharField(max_length=3, default=default_currency)
     # A cache of the sum of this wallet's entries, written only by the ledger service.
     balance = MoneyField(default=zero)
+    # The wallet's effective daily limit, which the engine reads: its `daily_limit_override` if set, else its
+    # tier's daily limit. The controls services keep it so (wallet/services/controls.py); setting this column
+    # directly (the admin's field, `wallet_set_daily_limit`) is setting the daily override.
     daily_transfer_limit = MoneyField(default=default_daily_transfer_limit)
+    tier = models.ForeignKey(
+        Tier, on_delete=models.PROTECT, default=Tier.DEFAULT, db_default=Tier.DEFAULT, related_name="wallets"
+    )
+    # Per-wallet limits that win over the tier's; NULL means the tier's.
+    daily_limit_override = MoneyField(null=True, blank=True)
+    monthly_limit_override = MoneyField(null=True, blank=True)
+    max_balance_override = MoneyField(null=True, blank=True)
+    per_transaction_override = MoneyField(null=True, blank=True)
+    # The union of the wallet's active freezes ('' when none): kept by the controls services in the same
+    # transaction as the WalletFreeze rows, under the wallet's lock, and read by the engine with the locked row.
+    frozen_scope = models.CharField(max_length=8, blank=True, default="", db_default="")
     # What the wallet has sent toward its daily limit on the day `spent_on` (in
     # TIME_ZONE). Kept by the ledger service under the wallet's lock, so the
     # limit check costs O(1) however busy the wallet is; verify_ledger recomputes it.
@@ -75,6 +106,9 @@ class Wallet(models.Model):
     held = MoneyField(default=zero)
     spent_today = MoneyField(default=zero)
     spent_on = models.DateField(null=True, blank=True)
+    # The same for the calendar month starting on `spent_month` (its first day), for the monthly limit.
+    spent_this_month = MoneyField(default=zero, db_default=0)
+    spent_month = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # The head of this wallet's hash chain: the entry_hash of its last entry (wallet/ledger_chain.py),
     # moved by the ledger service under the wallet's lock with the entries it writes.
@@ -100,6 +134,45 @@ class Wallet(models.Model):
     def __str__(self):
         owner = self.user.username if self.user_id else self.get_kind_display()
         return f"{owner} ({self.currency})"
+
+
+class WalletFreeze(models.Model):
+    """A freeze of a wallet's debits, credits or both. Active while `lifted_at` is NULL; a wallet may have
+    several, and `Wallet.frozen_scope` is their union."""
+
+    class Scope(models.TextChoices):
+        DEBITS = "DEBITS"
+        CREDITS = "CREDITS"
+        ALL = "ALL"
+
+    class Reason(models.TextChoices):
+        FRAUD_SUSPECTED = "FRAUD_SUSPECTED"
+        COMPLIANCE_REVIEW = "COMPLIANCE_REVIEW"
+        CUSTOMER_REQUEST = "CUSTOMER_REQUEST"
+        LOST_DEVICE = "LOST_DEVICE"
+        OTHER = "OTHER"
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="freezes")
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    reason_code = models.CharField(max_length=32, choices=Reason.choices)
+    note = models.CharField(max_length=500, blank=True, default="")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_by_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The setter's key for the request that set it: a retry with the same key answers this freeze again.
+    idempotency_key = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["wallet"], condition=Q(lifted_at__isnull=True), name="freeze_active_by_wallet")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["set_by", "idempotency_key"], condition=~Q(idempotency_key=""), name="freeze_key_per_setter"
+            )
+        ]
 
 
 class AppendOnlyError(Exception):

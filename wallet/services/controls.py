@@ -1,0 +1,191 @@
+"""Controls on a wallet: freezes, its tier and its per-wallet limit overrides (issue 16).
+
+The engine (`wallet_post`, migration 0022) enforces them under the wallets' locks; these services change them. Each
+runs in the caller's transaction if there is one, locks the wallet row first (so it is serialised with the engine:
+a movement that locks the wallet after a freeze committed sees it), and returns a `ControlChange` with the state
+before and after, which the staff API writes into its audit record.
+
+What the engine reads is kept on the wallet row, so that it costs no query: `frozen_scope` (the union of the active
+freezes) and `daily_transfer_limit` (the effective daily limit: the daily override, else the tier's).
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from wallet.errors import ErrorCode, WalletError
+from wallet.models import Tier, User, Wallet, WalletFreeze
+from wallet.validation import clean_idempotency_key
+
+UNSET = object()  # an override argument not given: left as it is (None clears it)
+
+_OVERRIDES = {
+    "daily": "daily_limit_override",
+    "monthly": "monthly_limit_override",
+    "max_balance": "max_balance_override",
+    "per_transaction": "per_transaction_override",
+}
+MAX_NOTE = 500
+
+
+@dataclass(frozen=True)
+class ControlChange:
+    before: dict
+    after: dict
+    wallet: Wallet
+    freeze: WalletFreeze | None = None
+    # True when an idempotency key replayed an earlier change (nothing changed now).
+    replayed: bool = field(default=False)
+
+
+def frozen_scope_of(scopes) -> str:
+    """The union of freeze scopes: '' (none), DEBITS, CREDITS or ALL."""
+    scopes = set(scopes)
+    if WalletFreeze.Scope.ALL in scopes or {WalletFreeze.Scope.DEBITS, WalletFreeze.Scope.CREDITS} <= scopes:
+        return WalletFreeze.Scope.ALL
+    return next(iter(scopes), "")
+
+
+def wallet_freeze(
+    *, wallet: Wallet, scope: str, reason_code: str, note: str, by: User, as_staff: bool, idempotency_key: str = ""
+) -> ControlChange:
+    if scope not in WalletFreeze.Scope.values:
+        raise WalletError(ErrorCode.INVALID_INPUT, "Freeze DEBITS, CREDITS or ALL.", field="scope")
+    if reason_code not in WalletFreeze.Reason.values:
+        raise WalletError(ErrorCode.INVALID_INPUT, "Give one of the freeze reason codes.", field="reason_code")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE or not note.isprintable():
+        raise WalletError(ErrorCode.INVALID_INPUT, f"A note is at most {MAX_NOTE} printable characters.", field="note")
+    if idempotency_key:
+        idempotency_key = clean_idempotency_key(idempotency_key)
+    with transaction.atomic():
+        locked = _locked(wallet)
+        if locked.kind != Wallet.Kind.CUSTOMER:
+            raise WalletError(ErrorCode.INVALID_INPUT, "System accounts are never frozen.", field="wallet")
+        if idempotency_key:
+            earlier = WalletFreeze.objects.filter(set_by=by, idempotency_key=idempotency_key).first()
+            if earlier is not None:
+                if (earlier.wallet_id, earlier.scope, earlier.note) != (locked.pk, scope, note):
+                    raise WalletError(
+                        ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                        "This idempotency key was already used for a different request; use a new key.",
+                        field="idempotency_key",
+                    )
+                state = _state(locked)
+                return ControlChange(before=state, after=state, wallet=locked, freeze=earlier, replayed=True)
+        before = _state(locked)
+        freeze = WalletFreeze.objects.create(
+            wallet=locked,
+            scope=scope,
+            reason_code=reason_code,
+            note=note,
+            set_by=by,
+            set_by_staff=as_staff,
+            idempotency_key=idempotency_key,
+        )
+        _refresh_frozen_scope(locked)
+        return ControlChange(before=before, after=_state(locked), wallet=locked, freeze=freeze)
+
+
+def wallet_unfreeze(*, wallet: Wallet, freeze_id: int | None, by: User, as_staff: bool) -> ControlChange:
+    """Lifts one active freeze. The owner lifts only a freeze they set themselves; staff lift any. Lifting a freeze
+    the same person already lifted answers as the first time did (so a retry is harmless)."""
+    with transaction.atomic():
+        locked = _locked(wallet)
+        freeze = WalletFreeze.objects.filter(pk=freeze_id, wallet=locked).first() if freeze_id is not None else None
+        if freeze is None or not (as_staff or (not freeze.set_by_staff and freeze.set_by_id == by.pk)):
+            raise WalletError(ErrorCode.FREEZE_NOT_FOUND, "No freeze of yours to lift has this id.", field="freeze_id")
+        if freeze.lifted_at is not None:
+            if freeze.lifted_by_id != by.pk:
+                raise WalletError(ErrorCode.FREEZE_NOT_FOUND, "This freeze was already lifted.", field="freeze_id")
+            state = _state(locked)
+            return ControlChange(before=state, after=state, wallet=locked, freeze=freeze, replayed=True)
+        before = _state(locked)
+        freeze.lifted_at = timezone.now()
+        freeze.lifted_by = by
+        freeze.save(update_fields=["lifted_at", "lifted_by"])
+        _refresh_frozen_scope(locked)
+        return ControlChange(before=before, after=_state(locked), wallet=locked, freeze=freeze)
+
+
+def wallet_set_tier(*, wallet: Wallet, tier_code: str, by: User) -> ControlChange:
+    with transaction.atomic():
+        locked = _locked(wallet)
+        tier = Tier.objects.filter(pk=tier_code).first()
+        if tier is None or locked.kind != Wallet.Kind.CUSTOMER:
+            raise WalletError(ErrorCode.INVALID_INPUT, "No such tier for this wallet.", field="tier_code")
+        before = _state(locked)
+        locked.tier = tier
+        locked.daily_transfer_limit = _effective_daily(locked)
+        locked.save(update_fields=["tier", "daily_transfer_limit"])
+        return ControlChange(before=before, after=_state(locked), wallet=locked)
+
+
+def wallet_set_limit_overrides(
+    *, wallet: Wallet, daily=UNSET, monthly=UNSET, max_balance=UNSET, per_transaction=UNSET, by: User
+) -> ControlChange:
+    """Sets the given overrides (None clears one: the tier's limit applies again); the others stay."""
+    given = {
+        name: value
+        for name, value in {
+            "daily": daily,
+            "monthly": monthly,
+            "max_balance": max_balance,
+            "per_transaction": per_transaction,
+        }.items()
+        if value is not UNSET
+    }
+    for name, value in given.items():
+        if value is not None and (not isinstance(value, Decimal) or not value.is_finite() or value < 0):
+            raise WalletError(ErrorCode.INVALID_AMOUNT, "A limit is an amount of zero or more.", field=name)
+    with transaction.atomic():
+        locked = _locked(wallet)
+        if locked.kind != Wallet.Kind.CUSTOMER:
+            raise WalletError(ErrorCode.INVALID_INPUT, "System accounts have no limits.", field="wallet")
+        before = _state(locked)
+        for name, value in given.items():
+            setattr(locked, _OVERRIDES[name], value)
+        locked.daily_transfer_limit = _effective_daily(locked)
+        locked.save(update_fields=[_OVERRIDES[name] for name in given] + ["daily_transfer_limit"])
+        return ControlChange(before=before, after=_state(locked), wallet=locked)
+
+
+def _locked(wallet: Wallet) -> Wallet:
+    locked = Wallet.objects.select_for_update().select_related("tier").get(pk=wallet.pk)
+    locked.user = wallet.user if wallet.user_id else None
+    return locked
+
+
+def _effective_daily(wallet: Wallet) -> Decimal:
+    override = wallet.daily_limit_override
+    return override if override is not None else wallet.tier.daily_limit
+
+
+def _refresh_frozen_scope(wallet: Wallet) -> None:
+    active = WalletFreeze.objects.filter(wallet=wallet, lifted_at__isnull=True).values_list("scope", flat=True)
+    wallet.frozen_scope = frozen_scope_of(active)
+    wallet.save(update_fields=["frozen_scope"])
+
+
+def _state(wallet: Wallet) -> dict:
+    """What the audit records: the controls as they stand, amounts as strings."""
+
+    def text(value):
+        return None if value is None else str(value)
+
+    return {
+        "frozen_scope": wallet.frozen_scope or None,
+        "active_freezes": list(
+            WalletFreeze.objects.filter(wallet=wallet, lifted_at__isnull=True)
+            .order_by("id")
+            .values_list("id", flat=True)
+        ),
+        "tier": wallet.tier_id,
+        "daily_limit_override": text(wallet.daily_limit_override),
+        "monthly_limit_override": text(wallet.monthly_limit_override),
+        "max_balance_override": text(wallet.max_balance_override),
+        "per_transaction_override": text(wallet.per_transaction_override),
+        "daily_transfer_limit": text(wallet.daily_transfer_limit),
+    }
