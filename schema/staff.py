@@ -15,6 +15,7 @@ from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from schema.controls import FreezeReasonCode, FreezeScope, WalletFreezeNode
 from schema.errors import UserError, user_errors
 from schema.ids import parse_global_id, transaction_pk
 from schema.pagination import Connection
@@ -186,6 +187,83 @@ class StaffResendReceiptPayload(StaffPayload):
     receipts: list[StaffReceipt] = strawberry.field(default_factory=list)
 
 
+@strawberry.input(description="Name the wallet by walletId (a Wallet global ID) or by its owner's username.")
+class StaffWalletInput:
+    wallet_id: strawberry.ID | None = None
+    username: str | None = None
+    reason: str = strawberry.field(description="Why: 3 to 500 characters, kept in the audit trail.")
+    idempotency_key: str
+
+    def wallet(self) -> dict:
+        return {"wallet_id": self._wallet_pk(), "username": self.username}
+
+    def _wallet_pk(self) -> int | None:
+        if self.wallet_id is None:
+            return None
+        pk = wallet_pk(self.wallet_id)
+        return pk if pk is not None else 0  # an ID naming no wallet: matches none
+
+
+@strawberry.input
+class StaffFreezeWalletInput(StaffWalletInput):
+    scope: FreezeScope
+    reason_code: FreezeReasonCode
+    note: str | None = strawberry.field(default=None, description="Shown to the owner with the freeze.")
+
+
+@strawberry.input
+class StaffUnfreezeWalletInput(StaffWalletInput):
+    freeze_id: strawberry.ID
+
+
+@strawberry.input
+class StaffSetWalletTierInput(StaffWalletInput):
+    tier: str = strawberry.field(description="A tier's code: BASIC, VERIFIED, BUSINESS or one staff added.")
+
+
+@strawberry.input(description="Each limit given is set; null clears it (the tier's applies); one left out stays.")
+class StaffSetWalletLimitsInput(StaffWalletInput):
+    daily: Decimal | None = strawberry.UNSET
+    monthly: Decimal | None = strawberry.UNSET
+    max_balance: Decimal | None = strawberry.UNSET
+    per_transaction: Decimal | None = strawberry.UNSET
+
+    def overrides(self) -> dict:
+        given = {
+            "daily": self.daily,
+            "monthly": self.monthly,
+            "max_balance": self.max_balance,
+            "per_transaction": self.per_transaction,
+        }
+        return {name: value for name, value in given.items() if value is not strawberry.UNSET}
+
+
+@strawberry.type
+class StaffFreezeWalletPayload(StaffPayload):
+    wallet: WalletNode | None = None
+    freeze: WalletFreezeNode | None = None
+
+
+@strawberry.type
+class StaffWalletPayload(StaffPayload):
+    wallet: WalletNode | None = None
+
+
+@strawberry.type
+class StaffUnfreezeWalletPayload(StaffWalletPayload):
+    pass
+
+
+@strawberry.type
+class StaffSetWalletTierPayload(StaffWalletPayload):
+    pass
+
+
+@strawberry.type
+class StaffSetWalletLimitsPayload(StaffWalletPayload):
+    pass
+
+
 def _payload(payload_type, run, result_fields) -> StaffPayload:
     """Runs one staff service; maps its refusal to payload errors, its outcome to the payload."""
     try:
@@ -288,6 +366,72 @@ class StaffMutation:
                 idempotency_key=input.idempotency_key,
             ),
             lambda outcome: {"transaction": outcome.result, "receipts": _receipts(outcome.result)},
+        )
+
+    @strawberry.mutation(
+        permission_classes=FREEZE_WALLET,
+        description="Freeze a wallet for debits, credits or both; only staff can lift it.",
+    )
+    def staff_freeze_wallet(self, info: Info, input: StaffFreezeWalletInput) -> StaffFreezeWalletPayload:
+        return _payload(
+            StaffFreezeWalletPayload,
+            lambda: services.staff_wallet_freeze(
+                actor=actor(info),
+                **input.wallet(),
+                scope=input.scope.value,
+                reason_code=input.reason_code.value,
+                note=input.note or "",
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda outcome: {
+                "wallet": outcome.result[0],
+                "freeze": WalletFreezeNode.of(outcome.result[1]) if outcome.result[1] else None,
+            },
+        )
+
+    @strawberry.mutation(permission_classes=FREEZE_WALLET, description="Lift any active freeze of a wallet.")
+    def staff_unfreeze_wallet(self, info: Info, input: StaffUnfreezeWalletInput) -> StaffUnfreezeWalletPayload:
+        return _payload(
+            StaffUnfreezeWalletPayload,
+            lambda: services.staff_wallet_unfreeze(
+                actor=actor(info),
+                **input.wallet(),
+                freeze_id=plain_pk(input.freeze_id),
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda outcome: {"wallet": outcome.result},
+        )
+
+    @strawberry.mutation(permission_classes=SET_WALLET_TIER, description="Put a wallet in a tier.")
+    def staff_set_wallet_tier(self, info: Info, input: StaffSetWalletTierInput) -> StaffSetWalletTierPayload:
+        return _payload(
+            StaffSetWalletTierPayload,
+            lambda: services.staff_wallet_set_tier(
+                actor=actor(info),
+                **input.wallet(),
+                tier_code=input.tier,
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda outcome: {"wallet": outcome.result},
+        )
+
+    @strawberry.mutation(
+        permission_classes=SET_WALLET_TIER, description="Set or clear a wallet's limit overrides (they beat its tier)."
+    )
+    def staff_set_wallet_limits(self, info: Info, input: StaffSetWalletLimitsInput) -> StaffSetWalletLimitsPayload:
+        return _payload(
+            StaffSetWalletLimitsPayload,
+            lambda: services.staff_wallet_set_limits(
+                actor=actor(info),
+                **input.wallet(),
+                overrides=input.overrides(),
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+            ),
+            lambda outcome: {"wallet": outcome.result},
         )
 
 

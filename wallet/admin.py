@@ -7,8 +7,17 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
 
 from wallet import services
-from wallet.errors import ValidationFailed, WalletError
-from wallet.models import LedgerEntry, OutboxEvent, StaffAuditRecord, Transaction, User, Wallet
+from wallet.errors import ErrorCode, ValidationFailed, WalletError
+from wallet.models import (
+    LedgerEntry,
+    OutboxEvent,
+    StaffAuditRecord,
+    Tier,
+    Transaction,
+    User,
+    Wallet,
+    WalletFreeze,
+)
 from wallet.services import staff as staff_services
 from wallet.services.staff import REASON_MAX_LENGTH, REASON_MIN_LENGTH
 
@@ -18,50 +27,6 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Wallet", {"fields": ("mobile_number",)}))
     list_display = ("username", "mobile_number", "is_active", "is_staff", "date_joined")
     search_fields = ("username", "mobile_number", "email")
-
-
-@admin.register(Wallet)
-class WalletAdmin(admin.ModelAdmin):
-    list_display = ("id", "user", "kind", "currency", "balance", "daily_transfer_limit")
-    list_filter = ("kind", "currency")
-    search_fields = ("user__username", "user__mobile_number")
-    # Only the limit is for staff to change; the balance moves through the ledger service alone.
-    fields = ("user", "kind", "currency", "balance", "daily_transfer_limit", "created_at")
-    readonly_fields = ("user", "kind", "currency", "balance", "created_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        # obj.save() would write back the balance as the form loaded it, undoing any movement made since.
-        services.wallet_set_daily_limit(wallet=obj, limit=obj.daily_transfer_limit)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Ledger rows are append-only: the admin shows them and changes nothing."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class LedgerEntryInline(admin.TabularInline):
-    model = LedgerEntry
-    fields = ("wallet", "delta", "balance_after", "created_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class StaffActionForm(forms.Form):
@@ -108,6 +73,126 @@ def staff_admin_action(modeladmin, request, queryset, *, title: str, form_class=
 
 class StaffReversalForm(StaffActionForm):
     amount = forms.DecimalField(required=False, min_value=0, help_text="Leave empty to return all that is left.")
+
+
+class FreezeForm(StaffActionForm):
+    scope = forms.ChoiceField(choices=WalletFreeze.Scope.choices)
+    reason_code = forms.ChoiceField(choices=WalletFreeze.Reason.choices)
+    note = forms.CharField(required=False, max_length=500, help_text="Shown to the owner with the freeze.")
+
+
+class TierForm(StaffActionForm):
+    tier = forms.ModelChoiceField(queryset=Tier.objects.order_by("code"))
+
+
+@admin.register(Wallet)
+class WalletAdmin(admin.ModelAdmin):
+    list_display = ("id", "user", "kind", "currency", "balance", "tier", "frozen_scope", "daily_transfer_limit")
+    list_filter = ("kind", "currency")
+    search_fields = ("user__username", "user__mobile_number")
+    # Only the limit is for staff to change; the balance moves through the ledger service alone.
+    fields = ("user", "kind", "currency", "balance", "daily_transfer_limit", "created_at")
+    readonly_fields = ("user", "kind", "currency", "balance", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # obj.save() would write back the balance as the form loaded it, undoing any movement made since.
+        services.wallet_set_daily_limit(wallet=obj, limit=obj.daily_transfer_limit)
+
+    actions = ["freeze", "unfreeze", "set_tier"]
+
+    def has_freeze_wallet_permission(self, request):
+        return request.user.has_perm("wallet.freeze_wallet")
+
+    def has_set_wallet_tier_permission(self, request):
+        return request.user.has_perm("wallet.set_wallet_tier")
+
+    @admin.action(description="Freeze (staff)", permissions=["freeze_wallet"])
+    def freeze(self, request, queryset):
+        return staff_admin_action(
+            self,
+            request,
+            queryset,
+            title="Freeze the wallets",
+            form_class=FreezeForm,
+            run=lambda wallet, data, key: staff_services.staff_wallet_freeze(
+                actor=request.user,
+                wallet_id=wallet.pk,
+                scope=data["scope"],
+                reason_code=data["reason_code"],
+                note=data["note"],
+                reason=data["reason"],
+                idempotency_key=key,
+                source=StaffAuditRecord.Source.ADMIN,
+            ),
+        )
+
+    @admin.action(description="Lift every active freeze (staff)", permissions=["freeze_wallet"])
+    def unfreeze(self, request, queryset):
+        def lift_all(wallet, data, key):
+            # One staff action per freeze lifted, each with its own key and record.
+            outcome = None
+            for freeze in WalletFreeze.objects.filter(wallet=wallet, lifted_at__isnull=True).order_by("pk"):
+                outcome = staff_services.staff_wallet_unfreeze(
+                    actor=request.user,
+                    wallet_id=wallet.pk,
+                    freeze_id=freeze.pk,
+                    reason=data["reason"],
+                    idempotency_key=f"{key}-{freeze.pk}",
+                    source=StaffAuditRecord.Source.ADMIN,
+                )
+            if outcome is None:
+                raise WalletError(ErrorCode.FREEZE_NOT_FOUND, "No active freeze to lift.")
+            return outcome
+
+        return staff_admin_action(self, request, queryset, title="Lift the wallets' freezes", run=lift_all)
+
+    @admin.action(description="Set the tier (staff)", permissions=["set_wallet_tier"])
+    def set_tier(self, request, queryset):
+        return staff_admin_action(
+            self,
+            request,
+            queryset,
+            title="Set the wallets' tier",
+            form_class=TierForm,
+            run=lambda wallet, data, key: staff_services.staff_wallet_set_tier(
+                actor=request.user,
+                wallet_id=wallet.pk,
+                tier_code=data["tier"].pk,
+                reason=data["reason"],
+                idempotency_key=key,
+                source=StaffAuditRecord.Source.ADMIN,
+            ),
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Ledger rows are append-only: the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LedgerEntryInline(admin.TabularInline):
+    model = LedgerEntry
+    fields = ("wallet", "delta", "balance_after", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Transaction)

@@ -462,3 +462,167 @@ def test_admin_actions_need_their_permission(client, make_staff, payment):
     assert response.status_code in (200, 302)
     assert StaffAuditRecord.objects.count() == 0
     assert not Transaction.objects.filter(kind=Transaction.Kind.REVERSAL).exists()
+
+
+# Wallet controls: freeze, unfreeze, tier and limits (the engine's services, wallet/services/controls.py)
+
+FREEZE = """
+mutation($input: StaffFreezeWalletInput!) { staffFreezeWallet(input: $input) {
+  wallet { id frozenFor } freeze { id scope reasonCode note setByStaff }
+  auditRecord { id action reason targetType targetId before after } replayed errors { code field } } }
+"""
+UNFREEZE = """
+mutation($input: StaffUnfreezeWalletInput!) { staffUnfreezeWallet(input: $input) {
+  wallet { frozenFor } auditRecord { id action before after } replayed errors { code field } } }
+"""
+SET_TIER = """
+mutation($input: StaffSetWalletTierInput!) { staffSetWalletTier(input: $input) {
+  wallet { limits { tier } } auditRecord { id action before after } replayed errors { code field } } }
+"""
+SET_LIMITS = """
+mutation($input: StaffSetWalletLimitsInput!) { staffSetWalletLimits(input: $input) {
+  wallet { dailyTransferLimit limits { perTransaction } } auditRecord { id action before after } replayed
+  errors { code field } } }
+"""
+PUBLIC_TRANSFER = """
+mutation($input: TransferInput!) { transfer(input: $input) { transaction { status failureCode } errors { code } } }
+"""
+
+
+def freeze_input(key="f-1", **extra):
+    fields = {"username": "Alice", "scope": "DEBITS", "reasonCode": "FRAUD_SUSPECTED", "note": "Call us"}
+    return {"input": {**fields, "reason": "Card testing seen", "idempotencyKey": key, **extra}}
+
+
+def test_staff_freeze_stops_the_owners_debits_is_audited_and_replays(as_operator, operator, as_alice, alice, bob, fund):
+    fund(alice, "50.00")
+
+    answer = as_operator.execute(FREEZE, freeze_input())["staffFreezeWallet"]
+
+    assert answer["errors"] == []
+    assert answer["wallet"]["frozenFor"] == "DEBITS"
+    assert answer["freeze"]["setByStaff"] is True
+    assert (answer["freeze"]["reasonCode"], answer["freeze"]["note"]) == ("FRAUD_SUSPECTED", "Call us")
+    record = StaffAuditRecord.objects.get()
+    assert (record.actor, record.action, record.reason) == (operator, "FREEZE_WALLET", "Card testing seen")
+    assert (record.target_type, record.target_id, record.target_wallet_id) == (
+        "WalletFreeze",
+        answer["freeze"]["id"],
+        alice.wallet.pk,
+    )
+    assert record.before["frozen_scope"] is None
+    assert record.after["frozen_scope"] == "DEBITS"
+    assert record.after["active_freezes"] == [int(answer["freeze"]["id"])]
+    # The engine refuses the owner's payment now.
+    paid = as_alice.execute(
+        PUBLIC_TRANSFER, {"input": {"receiverUsername": "bob", "amount": "5.00", "idempotencyKey": "p"}}
+    )["transfer"]
+    assert paid["transaction"]["status"] == "FAILED"
+    assert balance(bob) == Decimal("0.00")
+
+    again = as_operator.execute(FREEZE, freeze_input())["staffFreezeWallet"]
+    assert again["replayed"] is True
+    assert again["freeze"]["id"] == answer["freeze"]["id"]
+    assert StaffAuditRecord.objects.count() == 1
+    from wallet.models import WalletFreeze
+
+    assert WalletFreeze.objects.count() == 1
+
+    # Lifted by staff: audited; a second lift (another key) finds nothing to lift and records nothing.
+    lift = {"username": "alice", "freezeId": answer["freeze"]["id"], "reason": "Customer verified by phone"}
+    lifted = as_operator.execute(UNFREEZE, {"input": {**lift, "idempotencyKey": "u-1"}})["staffUnfreezeWallet"]
+    assert lifted["errors"] == []
+    assert lifted["wallet"]["frozenFor"] is None
+    assert lifted["auditRecord"]["action"] == "UNFREEZE_WALLET"
+    assert lifted["auditRecord"]["before"]["frozen_scope"] == "DEBITS"
+    assert lifted["auditRecord"]["after"]["frozen_scope"] is None
+    twice = as_operator.execute(UNFREEZE, {"input": {**lift, "idempotencyKey": "u-2"}})["staffUnfreezeWallet"]
+    assert [(e["code"], e["field"]) for e in twice["errors"]] == [("FREEZE_NOT_FOUND", "freezeId")]
+    assert StaffAuditRecord.objects.count() == 2
+
+
+def test_staff_freeze_refusals_record_nothing(as_operator, alice, make_staff, token_for, staff_url):
+    cases = [
+        (freeze_input(username=None), ("INVALID_INPUT", "walletId")),
+        (freeze_input(walletId=global_id("Wallet", alice.wallet.pk)), ("INVALID_INPUT", "walletId")),
+        (freeze_input(username="nobody"), ("INVALID_INPUT", "username")),
+        (freeze_input(reason="  "), ("INVALID_INPUT", "reason")),
+    ]
+    for variables, expected in cases:
+        answer = as_operator.execute(FREEZE, variables)["staffFreezeWallet"]
+        assert [(e["code"], e["field"]) for e in answer["errors"]] == [expected], variables
+    no_permission = GraphQLApi(staff_url, token_for(make_staff("tiers-only", "set_wallet_tier")))
+    assert no_permission.request(FREEZE, freeze_input(key="f-9")).error_codes == ["FORBIDDEN"]
+    assert StaffAuditRecord.objects.count() == 0
+    alice.wallet.refresh_from_db()
+    assert not alice.wallet.frozen_scope
+
+
+def test_staff_set_tier_and_limits_are_audited(as_operator, operator, alice):
+    by_id = {"walletId": global_id("Wallet", alice.wallet.pk), "reason": "KYC passed"}
+
+    tier = as_operator.execute(SET_TIER, {"input": {**by_id, "tier": "VERIFIED", "idempotencyKey": "t-1"}})
+    assert tier["staffSetWalletTier"]["errors"] == []
+    assert tier["staffSetWalletTier"]["wallet"]["limits"]["tier"] == "VERIFIED"
+    record = StaffAuditRecord.objects.get()
+    assert (record.action, record.before["tier"], record.after["tier"]) == ("SET_WALLET_TIER", "BASIC", "VERIFIED")
+    unknown = as_operator.execute(SET_TIER, {"input": {**by_id, "tier": "GOLD", "idempotencyKey": "t-2"}})
+    assert [e["code"] for e in unknown["staffSetWalletTier"]["errors"]] == ["INVALID_INPUT"]
+
+    limits = {**by_id, "daily": "10.00", "perTransaction": "5.00", "idempotencyKey": "l-1"}
+    answer = as_operator.execute(SET_LIMITS, {"input": limits})["staffSetWalletLimits"]
+    assert answer["errors"] == []
+    assert answer["wallet"]["dailyTransferLimit"] == "10.00"
+    assert answer["wallet"]["limits"]["perTransaction"] == "5.00"
+    assert answer["auditRecord"]["before"]["daily_limit_override"] is None
+    assert answer["auditRecord"]["after"]["daily_limit_override"] == "10.00"
+    assert answer["auditRecord"]["after"]["per_transaction_override"] == "5.00"
+    replay = as_operator.execute(SET_LIMITS, {"input": limits})["staffSetWalletLimits"]
+    assert replay["replayed"] is True
+    assert replay["auditRecord"]["id"] == answer["auditRecord"]["id"]
+    # null clears an override (the tier's limit applies again); what is left out stays.
+    cleared = as_operator.execute(SET_LIMITS, {"input": {**by_id, "perTransaction": None, "idempotencyKey": "l-2"}})[
+        "staffSetWalletLimits"
+    ]
+    assert cleared["auditRecord"]["after"]["per_transaction_override"] is None
+    assert cleared["auditRecord"]["after"]["daily_limit_override"] == "10.00"
+    negative = as_operator.execute(SET_LIMITS, {"input": {**by_id, "daily": "-1.00", "idempotencyKey": "l-3"}})
+    assert [(e["code"], e["field"]) for e in negative["staffSetWalletLimits"]["errors"]] == [
+        ("INVALID_AMOUNT", "daily")
+    ]
+    assert StaffAuditRecord.objects.count() == 3
+
+
+def test_admin_wallet_actions_write_the_same_audit(client, operator, alice):
+    operator.user_permissions.add(Permission.objects.get(codename="view_wallet"))
+    client.force_login(operator)
+    changelist = "/admin/wallet/wallet/"
+    selected = {"_selected_action": [str(alice.wallet.pk)], "apply": "1", "reason": "Compliance hold"}
+
+    client.post(
+        changelist,
+        {
+            **selected,
+            "action": "freeze",
+            "idempotency_key": "a1",
+            "scope": "ALL",
+            "reason_code": "COMPLIANCE_REVIEW",
+            "note": "",
+        },
+    )
+    alice.wallet.refresh_from_db()
+    assert alice.wallet.frozen_scope == "ALL"
+    client.post(changelist, {**selected, "action": "set_tier", "idempotency_key": "a2", "tier": "BUSINESS"})
+    client.post(changelist, {**selected, "action": "unfreeze", "idempotency_key": "a3"})
+
+    alice.wallet.refresh_from_db()
+    assert not alice.wallet.frozen_scope
+    assert alice.wallet.tier_id == "BUSINESS"
+    records = list(StaffAuditRecord.objects.order_by("id"))
+    assert [(r.action, r.source, r.actor, r.reason) for r in records] == [
+        ("FREEZE_WALLET", "ADMIN", operator, "Compliance hold"),
+        ("SET_WALLET_TIER", "ADMIN", operator, "Compliance hold"),
+        ("UNFREEZE_WALLET", "ADMIN", operator, "Compliance hold"),
+    ]
+    assert records[0].after["frozen_scope"] == "ALL"
+    assert records[1].after["tier"] == "BUSINESS"

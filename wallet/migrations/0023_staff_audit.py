@@ -24,7 +24,7 @@ DROP TRIGGER IF EXISTS wallet_staffauditrecord_append_only ON wallet_staffauditr
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wallet", "0021_standing_orders"),
+        ("wallet", "0022_wallet_controls"),
     ]
 
     operations = [

@@ -24,7 +24,8 @@ from django.db import IntegrityError, transaction
 from server.observability import request_id_var
 from wallet import selectors
 from wallet.errors import ErrorCode, WalletError
-from wallet.models import Receipt, StaffAuditRecord, Transaction, User, Wallet, WebhookDelivery
+from wallet.models import Receipt, StaffAuditRecord, Transaction, User, Wallet, WalletFreeze, WebhookDelivery
+from wallet.services import controls
 from wallet.services.ledger import MovementResult, reversal_on_behalf, reversible_check
 from wallet.services.posting import failure_error, fingerprint
 from wallet.services.receipts import receipts_requeue
@@ -292,3 +293,186 @@ def _reversible(transaction_id: int | None) -> Transaction:
 
 def _reversed(original: Transaction) -> Decimal:
     return selectors.reversed_amount(original=original)
+
+
+# Wallet controls (the engine branch's services, wallet/services/controls.py): freezes, tier and limit overrides.
+
+
+def staff_wallet_find(*, wallet_id: int | None = None, username: str | None = None) -> Wallet:
+    """The customer wallet named by its id or by its owner's username (exactly one of them)."""
+    if (wallet_id is None) == (username is None or username == ""):
+        raise WalletError(ErrorCode.INVALID_INPUT, "Name the wallet by walletId or by username.", field="wallet_id")
+    wallets = Wallet.objects.select_related("user").filter(kind=Wallet.Kind.CUSTOMER)
+    if wallet_id is not None:
+        wallet = wallets.filter(pk=wallet_id).first()
+    else:
+        wallet = wallets.filter(user__in=User.objects.with_username(username)).first()
+    if wallet is None:
+        field_name = "wallet_id" if wallet_id is not None else "username"
+        raise WalletError(ErrorCode.INVALID_INPUT, "No customer wallet matches.", field=field_name)
+    return wallet
+
+
+def _wallet_parameters(wallet_id: int | None, username: str | None) -> list:
+    return [wallet_id, (username or "").lower() or None]
+
+
+def staff_wallet_freeze(
+    *,
+    actor: User,
+    wallet_id: int | None = None,
+    username: str | None = None,
+    scope: str,
+    reason_code: str,
+    note: str = "",
+    reason: str,
+    idempotency_key: str,
+    source: str = Source.API,
+) -> StaffOutcome:
+    """Freezes a wallet for debits, credits or both, as staff (only staff can lift it). The result is
+    (wallet, freeze)."""
+
+    def perform() -> StaffChange:
+        wallet = staff_wallet_find(wallet_id=wallet_id, username=username)
+        change = controls.wallet_freeze(
+            wallet=wallet, scope=scope, reason_code=reason_code, note=note, by=actor, as_staff=True
+        )
+        return StaffChange(
+            target_type="WalletFreeze",
+            target_id=change.freeze.pk,
+            target_wallet=change.wallet,
+            before=change.before,
+            after={**change.after, "freeze": {"scope": scope, "reason_code": reason_code, "note": note or ""}},
+            result=(change.wallet, change.freeze),
+        )
+
+    return staff_action(
+        actor=actor,
+        action=Action.FREEZE_WALLET,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        parameters=[*_wallet_parameters(wallet_id, username), scope, reason_code, note or ""],
+        perform=perform,
+        replay=lambda record: (_wallet_of(record), WalletFreeze.objects.filter(pk=int(record.target_id)).first()),
+        source=source,
+    )
+
+
+def staff_wallet_unfreeze(
+    *,
+    actor: User,
+    wallet_id: int | None = None,
+    username: str | None = None,
+    freeze_id: int | None,
+    reason: str,
+    idempotency_key: str,
+    source: str = Source.API,
+) -> StaffOutcome:
+    """Lifts any active freeze of a wallet, the owner's or staff's. The result is the wallet."""
+
+    def perform() -> StaffChange:
+        wallet = staff_wallet_find(wallet_id=wallet_id, username=username)
+        change = controls.wallet_unfreeze(wallet=wallet, freeze_id=freeze_id, by=actor, as_staff=True)
+        if change.replayed:  # lifted already, by this actor: nothing to do, so nothing to record
+            raise WalletError(ErrorCode.FREEZE_NOT_FOUND, "This freeze was already lifted.", field="freeze_id")
+        return StaffChange(
+            target_type="WalletFreeze",
+            target_id=change.freeze.pk,
+            target_wallet=change.wallet,
+            before=change.before,
+            after=change.after,
+            result=change.wallet,
+        )
+
+    return staff_action(
+        actor=actor,
+        action=Action.UNFREEZE_WALLET,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        parameters=[*_wallet_parameters(wallet_id, username), freeze_id],
+        perform=perform,
+        replay=_wallet_of,
+        source=source,
+    )
+
+
+def staff_wallet_set_tier(
+    *,
+    actor: User,
+    wallet_id: int | None = None,
+    username: str | None = None,
+    tier_code: str,
+    reason: str,
+    idempotency_key: str,
+    source: str = Source.API,
+) -> StaffOutcome:
+    """Puts a wallet in a tier (its limits apply, unless the wallet overrides them). The result is the wallet."""
+
+    def perform() -> StaffChange:
+        wallet = staff_wallet_find(wallet_id=wallet_id, username=username)
+        change = controls.wallet_set_tier(wallet=wallet, tier_code=tier_code, by=actor)
+        return _wallet_change(change)
+
+    return staff_action(
+        actor=actor,
+        action=Action.SET_WALLET_TIER,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        parameters=[*_wallet_parameters(wallet_id, username), tier_code],
+        perform=perform,
+        replay=_wallet_of,
+        source=source,
+    )
+
+
+def staff_wallet_set_limits(
+    *,
+    actor: User,
+    wallet_id: int | None = None,
+    username: str | None = None,
+    overrides: dict,
+    reason: str,
+    idempotency_key: str,
+    source: str = Source.API,
+) -> StaffOutcome:
+    """Sets a wallet's limit overrides: `overrides` maps daily, monthly, max_balance and per_transaction to an
+    amount, or to None to clear the override (the tier's limit applies again); a name left out stays as it is."""
+    unknown = set(overrides) - {"daily", "monthly", "max_balance", "per_transaction"}
+    if unknown:
+        raise ValueError(f"unknown limit overrides: {sorted(unknown)}")
+
+    def perform() -> StaffChange:
+        if not overrides:
+            raise WalletError(ErrorCode.INVALID_INPUT, "Give at least one limit to set or clear.", field=None)
+        wallet = staff_wallet_find(wallet_id=wallet_id, username=username)
+        change = controls.wallet_set_limit_overrides(wallet=wallet, by=actor, **overrides)
+        return _wallet_change(change)
+
+    return staff_action(
+        actor=actor,
+        action=Action.SET_WALLET_LIMITS,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        parameters=[
+            *_wallet_parameters(wallet_id, username),
+            sorted((name, None if value is None else str(value)) for name, value in overrides.items()),
+        ],
+        perform=perform,
+        replay=_wallet_of,
+        source=source,
+    )
+
+
+def _wallet_change(change) -> StaffChange:
+    return StaffChange(
+        target_type="Wallet",
+        target_id=change.wallet.pk,
+        target_wallet=change.wallet,
+        before=change.before,
+        after=change.after,
+        result=change.wallet,
+    )
+
+
+def _wallet_of(record: StaffAuditRecord) -> Wallet | None:
+    return Wallet.objects.select_related("user").filter(pk=record.target_wallet_id).first()
