@@ -230,6 +230,23 @@ def test_staff_reverse_on_the_receivers_behalf_with_an_audit_record_and_replay(
     assert balance(alice) == Decimal("100.00")
 
 
+def test_the_same_key_sent_at_once_acts_once(as_operator, payment, alice, bob):
+    """Requests racing with one key: one reverses and is recorded; the others wait for it and replay it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: as_operator.execute(REVERSE, reverse_input(payment)), range(4)))
+
+    outcomes = [answer["staffReverseTransaction"] for answer in answers]
+    assert all(outcome["errors"] == [] for outcome in outcomes)
+    assert sorted(outcome["replayed"] for outcome in outcomes) == [False, True, True, True]
+    assert len({outcome["transaction"]["id"] for outcome in outcomes}) == 1
+    assert len({outcome["auditRecord"]["id"] for outcome in outcomes}) == 1
+    assert StaffAuditRecord.objects.count() == 1
+    assert Transaction.objects.filter(kind=Transaction.Kind.REVERSAL).count() == 1
+    assert (balance(bob), balance(alice)) == (Decimal("0.00"), Decimal("100.00"))
+
+
 def test_staff_reversal_refusals_record_nothing_and_move_nothing(as_operator, payment, alice, bob, fund):
     cases = [
         (reverse_input(payment, reason="no"), ("INVALID_INPUT", "reason")),
@@ -266,8 +283,8 @@ def test_a_failed_audit_write_undoes_the_action(as_operator, payment, alice, bob
     # The live server runs in this process: its request meets the patched save.
     response = as_operator.request(REVERSE, reverse_input(payment))
 
-    assert response.data is None or response.data.get("staffReverseTransaction") is None
-    assert response.errors
+    assert response.data is None
+    assert response.error_codes == ["INTERNAL_SERVER_ERROR"]
     assert not Transaction.objects.filter(kind=Transaction.Kind.REVERSAL).exists()
     assert balance(bob) == Decimal("30.00")
     assert balance(alice) == Decimal("70.00")
@@ -477,11 +494,11 @@ mutation($input: StaffUnfreezeWalletInput!) { staffUnfreezeWallet(input: $input)
 """
 SET_TIER = """
 mutation($input: StaffSetWalletTierInput!) { staffSetWalletTier(input: $input) {
-  wallet { limits { tier } } auditRecord { id action before after } replayed errors { code field } } }
+  wallet { id } auditRecord { id action before after } replayed errors { code field } } }
 """
 SET_LIMITS = """
 mutation($input: StaffSetWalletLimitsInput!) { staffSetWalletLimits(input: $input) {
-  wallet { dailyTransferLimit limits { perTransaction } } auditRecord { id action before after } replayed
+  wallet { dailyTransferLimit } auditRecord { id action before after } replayed
   errors { code field } } }
 """
 PUBLIC_TRANSFER = """
@@ -536,6 +553,9 @@ def test_staff_freeze_stops_the_owners_debits_is_audited_and_replays(as_operator
     assert lifted["auditRecord"]["action"] == "UNFREEZE_WALLET"
     assert lifted["auditRecord"]["before"]["frozen_scope"] == "DEBITS"
     assert lifted["auditRecord"]["after"]["frozen_scope"] is None
+    replayed = as_operator.execute(UNFREEZE, {"input": {**lift, "idempotencyKey": "u-1"}})["staffUnfreezeWallet"]
+    assert replayed["replayed"] is True
+    assert replayed["auditRecord"]["id"] == lifted["auditRecord"]["id"]
     twice = as_operator.execute(UNFREEZE, {"input": {**lift, "idempotencyKey": "u-2"}})["staffUnfreezeWallet"]
     assert [(e["code"], e["field"]) for e in twice["errors"]] == [("FREEZE_NOT_FOUND", "freezeId")]
     assert StaffAuditRecord.objects.count() == 2
@@ -563,9 +583,14 @@ def test_staff_set_tier_and_limits_are_audited(as_operator, operator, alice):
 
     tier = as_operator.execute(SET_TIER, {"input": {**by_id, "tier": "VERIFIED", "idempotencyKey": "t-1"}})
     assert tier["staffSetWalletTier"]["errors"] == []
-    assert tier["staffSetWalletTier"]["wallet"]["limits"]["tier"] == "VERIFIED"
+    assert tier["staffSetWalletTier"]["wallet"]["id"] == by_id["walletId"]
+    alice.wallet.refresh_from_db()
+    assert alice.wallet.tier_id == "VERIFIED"
     record = StaffAuditRecord.objects.get()
     assert (record.action, record.before["tier"], record.after["tier"]) == ("SET_WALLET_TIER", "BASIC", "VERIFIED")
+    replayed = as_operator.execute(SET_TIER, {"input": {**by_id, "tier": "VERIFIED", "idempotencyKey": "t-1"}})
+    assert replayed["staffSetWalletTier"]["replayed"] is True
+    assert replayed["staffSetWalletTier"]["auditRecord"]["id"] == str(record.pk)
     unknown = as_operator.execute(SET_TIER, {"input": {**by_id, "tier": "GOLD", "idempotencyKey": "t-2"}})
     assert [e["code"] for e in unknown["staffSetWalletTier"]["errors"]] == ["INVALID_INPUT"]
 
@@ -573,7 +598,11 @@ def test_staff_set_tier_and_limits_are_audited(as_operator, operator, alice):
     answer = as_operator.execute(SET_LIMITS, {"input": limits})["staffSetWalletLimits"]
     assert answer["errors"] == []
     assert answer["wallet"]["dailyTransferLimit"] == "10.00"
-    assert answer["wallet"]["limits"]["perTransaction"] == "5.00"
+    alice.wallet.refresh_from_db()
+    assert (alice.wallet.daily_limit_override, alice.wallet.per_transaction_override) == (
+        Decimal("10.00"),
+        Decimal("5.00"),
+    )
     assert answer["auditRecord"]["before"]["daily_limit_override"] is None
     assert answer["auditRecord"]["after"]["daily_limit_override"] == "10.00"
     assert answer["auditRecord"]["after"]["per_transaction_override"] == "5.00"
@@ -586,6 +615,8 @@ def test_staff_set_tier_and_limits_are_audited(as_operator, operator, alice):
     ]
     assert cleared["auditRecord"]["after"]["per_transaction_override"] is None
     assert cleared["auditRecord"]["after"]["daily_limit_override"] == "10.00"
+    alice.wallet.refresh_from_db()
+    assert (alice.wallet.daily_limit_override, alice.wallet.per_transaction_override) == (Decimal("10.00"), None)
     negative = as_operator.execute(SET_LIMITS, {"input": {**by_id, "daily": "-1.00", "idempotencyKey": "l-3"}})
     assert [(e["code"], e["field"]) for e in negative["staffSetWalletLimits"]["errors"]] == [
         ("INVALID_AMOUNT", "daily")

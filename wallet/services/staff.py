@@ -122,8 +122,10 @@ def staff_action(
                     record.save()
             except IntegrityError as error:
                 raise _KeyTaken from error
-    except _KeyTaken:
+    except _KeyTaken as taken:
         earlier = _earlier(actor, key, request_fingerprint)
+        if earlier is None:  # not the key's constraint: a failure like any other (all was rolled back)
+            raise taken.__cause__ from None
         return StaffOutcome(record=earlier, result=replay(earlier), replayed=True, error=_recorded_error(earlier))
     return StaffOutcome(record=record, result=change.result, replayed=False, error=_recorded_error(record))
 
