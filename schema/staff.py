@@ -8,15 +8,17 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from django.db import Error as DatabaseError
 from django.http import Http404, HttpRequest
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
+from strawberry.django.views import TemporalHttpResponse
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from schema.controls import FreezeReasonCode, FreezeScope, WalletFreezeNode
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, retryable_graphql_error, user_errors
 from schema.ids import parse_global_id, transaction_pk
 from schema.pagination import Connection
 from schema.root import WalletSchema
@@ -26,8 +28,9 @@ from schema.view import WalletGraphQLView, authenticate
 from schema.webhooks import WebhookDelivery
 from wallet import models
 from wallet import staff_selectors as selectors
-from wallet.errors import ValidationFailed, WalletError
+from wallet.errors import RetryableError, ValidationFailed, WalletError
 from wallet.services import staff as services
+from wallet.services.retries import retryable_error
 from wallet.services.staff import StaffOutcome
 
 
@@ -48,7 +51,17 @@ class StaffGraphQLView(WalletGraphQLView):
         super().__init__(**kwargs)
 
     def dispatch(self, request: HttpRequest, *args, **kwargs):
-        authenticate(request)
+        try:
+            authenticate(request)
+        except (DatabaseError, RetryableError) as error:
+            # The caller could not be looked up (the database is away): a POST gets /graphql/'s retryable answer,
+            # a 503 that ran nothing, so that staff know to retry. (During such an outage this path answers unlike a
+            # missing one; it still runs nothing and shows nothing of the schema.)
+            transient = retryable_error(error)
+            if transient is None or request.method != "POST":
+                raise
+            body = {"data": None, "errors": [retryable_graphql_error(transient).formatted]}
+            return self.create_response(body, TemporalHttpResponse())
         if not is_staff_caller(request):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
