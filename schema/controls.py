@@ -75,7 +75,11 @@ class WalletLimits:
     @classmethod
     def of(cls, limits: selectors.WalletLimits) -> "WalletLimits":
         def period(use):
-            return None if use is None else PeriodLimit(use.limit, use.used, use.remaining, use.resets_at)
+            return (
+                None
+                if use is None
+                else PeriodLimit(limit=use.limit, used=use.used, remaining=use.remaining, resets_at=use.resets_at)
+            )
 
         return cls(
             tier=limits.tier,

@@ -12,6 +12,7 @@ freezes) and `daily_transfer_limit` (the effective daily limit: the daily overri
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,6 +30,24 @@ _OVERRIDES = {
 }
 MAX_NOTE = 500
 
+# The tiers every installation has (migration 0022 seeds them too). BASIC has today's limits, so nothing changes by
+# default: the daily limit of WALLET_DAILY_TRANSFER_LIMIT and no other. Staff may change the rows.
+DEFAULT_TIERS = {
+    "BASIC": {"monthly_limit": None, "max_balance": None, "per_transaction_max": None},
+    "VERIFIED": {
+        "daily_limit": Decimal("50000.00"),
+        "monthly_limit": Decimal("200000.00"),
+        "max_balance": Decimal("500000.00"),
+        "per_transaction_max": Decimal("25000.00"),
+    },
+    "BUSINESS": {
+        "daily_limit": Decimal("250000.00"),
+        "monthly_limit": Decimal("2000000.00"),
+        "max_balance": None,
+        "per_transaction_max": Decimal("100000.00"),
+    },
+}
+
 
 @dataclass(frozen=True)
 class ControlChange:
@@ -38,6 +57,13 @@ class ControlChange:
     freeze: WalletFreeze | None = None
     # True when an idempotency key replayed an earlier change (nothing changed now).
     replayed: bool = field(default=False)
+
+
+def tiers_ensure_defaults(*, using: str = "default") -> None:
+    """Creates the default tiers that are missing; leaves existing ones as staff set them."""
+    for code, limits in DEFAULT_TIERS.items():
+        defaults = {"daily_limit": settings.WALLET_DAILY_TRANSFER_LIMIT, **limits}
+        Tier.objects.using(using).get_or_create(code=code, defaults=defaults)
 
 
 def frozen_scope_of(scopes) -> str:
