@@ -578,7 +578,7 @@ def test_staff_freeze_refusals_record_nothing(as_operator, alice, make_staff, to
     assert not alice.wallet.frozen_scope
 
 
-def test_staff_set_tier_and_limits_are_audited(as_operator, operator, alice):
+def test_staff_set_tier_and_limits_are_audited(as_operator, operator, alice, as_alice):
     by_id = {"walletId": global_id("Wallet", alice.wallet.pk), "reason": "KYC passed"}
 
     tier = as_operator.execute(SET_TIER, {"input": {**by_id, "tier": "VERIFIED", "idempotencyKey": "t-1"}})
@@ -617,6 +617,9 @@ def test_staff_set_tier_and_limits_are_audited(as_operator, operator, alice):
     assert cleared["auditRecord"]["after"]["daily_limit_override"] == "10.00"
     alice.wallet.refresh_from_db()
     assert (alice.wallet.daily_limit_override, alice.wallet.per_transaction_override) == (Decimal("10.00"), None)
+    # The owner sees what staff set.
+    seen = as_alice.execute("{ wallet { limits { tier daily { limit } perTransaction } } }")["wallet"]["limits"]
+    assert seen == {"tier": "VERIFIED", "daily": {"limit": "10.00"}, "perTransaction": "25000.00"}
     negative = as_operator.execute(SET_LIMITS, {"input": {**by_id, "daily": "-1.00", "idempotencyKey": "l-3"}})
     assert [(e["code"], e["field"]) for e in negative["staffSetWalletLimits"]["errors"]] == [
         ("INVALID_AMOUNT", "daily")
