@@ -7,13 +7,15 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.types import Info
 
 from schema.errors import UserError, user_error
-from schema.permissions import PERSONS, viewer
+from schema.permissions import PERSONS, READS, viewer
 from wallet import models, selectors
 from wallet.errors import WalletError
-from wallet.services.controls import wallet_freeze, wallet_unfreeze
+from wallet.services.controls import fee_quote, wallet_freeze, wallet_unfreeze
+from wallet.validation import clean_amount
 
 if TYPE_CHECKING:
     from schema.types import WalletNode
@@ -88,6 +90,51 @@ class WalletLimits:
             max_balance=limits.max_balance,
             per_transaction=limits.per_transaction,
         )
+
+
+@strawberry.type(description="What a movement would cost before it is made, by the fee rules in force now.")
+class TransferQuote:
+    amount: Decimal
+    fee: Decimal
+    total: Decimal = strawberry.field(
+        description="What leaves the wallet (amount plus fee); for a top-up, what arrives in it (amount less fee)."
+    )
+    currency: str
+
+
+def _quote(info: Info, kind: str, amount: Decimal) -> TransferQuote:
+    try:
+        amount = clean_amount(amount)
+    except WalletError as exc:
+        raise GraphQLError(f"amount: {exc.message}", extensions={"code": "BAD_USER_INPUT"}) from None
+    user = viewer(info)
+    fee = fee_quote(user=user, kind=kind, amount=amount)
+    total = amount - fee if kind == models.Transaction.Kind.ADD_MONEY else amount + fee
+    return TransferQuote(amount=amount, fee=fee, total=total, currency=user.wallet.currency)
+
+
+@strawberry.type
+class ControlQueries:
+    @strawberry.field(
+        permission_classes=READS,
+        description="The fee of a transfer (or, with mobileNumber, a payment by mobile) of this amount. The "
+        "receiver is not looked up: it only picks the kind.",
+    )
+    def quote_transfer(
+        self, info: Info, amount: Decimal, receiver_username: str | None = None, mobile_number: str | None = None
+    ) -> TransferQuote:
+        kind = models.Transaction.Kind.PAY_BY_MOBILE if mobile_number else models.Transaction.Kind.TRANSFER
+        return _quote(info, kind, amount)
+
+    @strawberry.field(permission_classes=READS, description="The fee of a withdrawal of this amount.")
+    def quote_withdrawal(self, info: Info, amount: Decimal) -> TransferQuote:
+        return _quote(info, models.Transaction.Kind.WITHDRAWAL, amount)
+
+    @strawberry.field(
+        permission_classes=READS, description="The fee of a top-up of this amount (it comes out of the amount)."
+    )
+    def quote_add_money(self, info: Info, amount: Decimal) -> TransferQuote:
+        return _quote(info, models.Transaction.Kind.ADD_MONEY, amount)
 
 
 @strawberry.input

@@ -149,6 +149,10 @@ class TransactionNode(relay.Node):
     resolve_id = classmethod(_primary_key)
 
     amount: Decimal
+    fee: Decimal = strawberry.field(
+        description="The fee charged on the movement, besides its amount (0.00 when none): paid by the sender, or "
+        "for a top-up out of the amount credited."
+    )
     currency: str
     note: str
     created_at: datetime

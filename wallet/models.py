@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
@@ -76,6 +76,8 @@ class Wallet(models.Model):
         PAYOUTS = "PAYOUTS", "Payouts (system)"
         # Holds: money reserved by a pending hold sits here, in the ledger's pending layer.
         HOLDS = "HOLDS", "Holds (system)"
+        # Fees: every fee is a leg from its payer to a FEES shard, in the movement it is charged on.
+        FEES = "FEES", "Fees (system)"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="wallet"
@@ -175,6 +177,39 @@ class WalletFreeze(models.Model):
         ]
 
 
+class FeeRule(models.Model):
+    """A fee on a movement kind, for one tier or (tier NULL) for every tier; the engine applies the active rule of
+    the payer's tier, else the active rule for all tiers, the lowest id first. No rules by default: no fees.
+
+    fee = clamp(round_half_up(amount × percent / 100, to the minor unit) + fixed, minimum, maximum); a top-up's fee
+    is further less than its amount (it comes out of it). See docs/MONEY.md."""
+
+    class Kind(models.TextChoices):
+        ADD_MONEY = "ADD_MONEY"
+        TRANSFER = "TRANSFER"
+        PAY_BY_MOBILE = "PAY_BY_MOBILE"
+        WITHDRAWAL = "WITHDRAWAL"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="fee_rules")
+    percent = models.DecimalField(max_digits=7, decimal_places=4, default=0)
+    fixed = MoneyField(default=zero)
+    minimum = MoneyField(null=True, blank=True)
+    maximum = MoneyField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gte=0, percent__lte=100, fixed__gte=0)
+                & (Q(minimum__isnull=True) | Q(minimum__gte=0))
+                & (Q(maximum__isnull=True) | Q(minimum__isnull=True) | Q(maximum__gte=F("minimum"))),
+                name="fee_rule_sane",
+            )
+        ]
+        indexes = [models.Index(fields=["kind"], condition=Q(active=True), name="fee_rule_active_by_kind")]
+
+
 class AppendOnlyError(Exception):
     pass
 
@@ -231,6 +266,9 @@ class Transaction(AppendOnlyModel):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=8, choices=Status.choices)
     amount = MoneyField()
+    # The fee charged on the movement (the engine's, by the FeeRule that applied), booked as its own leg to a FEES
+    # account; 0 when none. Not part of `amount`.
+    fee = MoneyField(default=zero, db_default=0)
     currency = models.CharField(max_length=3)
     initiator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="initiated_transactions"

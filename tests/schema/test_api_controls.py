@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from tests.schema import documents as doc
 from wallet.ledger_audit import audit_ledger
-from wallet.models import Transaction, Wallet, WalletFreeze
+from wallet.models import FeeRule, Transaction, Wallet, WalletFreeze
 from wallet.services.controls import wallet_freeze, wallet_set_limit_overrides
 
 ERRORS = "errors { code field message }"
@@ -24,6 +24,10 @@ mutation($input: FreezeMyWalletInput!) {{
 UNFREEZE = f"""
 mutation($input: UnfreezeMyWalletInput!) {{
   unfreezeMyWallet(input: $input) {{ wallet {{ frozenFor freezes {{ id }} }} {ERRORS} }}
+}}"""
+TRANSFER_WITH_FEE = f"""
+mutation($input: TransferInput!) {{
+  transfer(input: $input) {{ transaction {{ amount fee status }} wallet {{ balance }} {ERRORS} }}
 }}"""
 CONTROLS = """
 query {
@@ -210,3 +214,48 @@ def test_concurrent_transfers_over_http_fill_a_monthly_limit_exactly(as_alice, a
     assert Wallet.objects.get(user=alice).balance == Decimal("150.00")
     assert as_alice.execute(CONTROLS)["wallet"]["limits"]["monthly"]["remaining"] == "0.00"
     assert audit_ledger().problems == []
+
+
+QUOTES = """
+query($amount: Decimal!) {
+  transfer: quoteTransfer(amount: $amount, receiverUsername: "bob") { amount fee total currency }
+  mobile: quoteTransfer(amount: $amount, mobileNumber: "+14155550123") { fee }
+  withdrawal: quoteWithdrawal(amount: $amount) { amount fee total }
+  topUp: quoteAddMoney(amount: $amount) { amount fee total }
+}"""
+
+
+def test_quotes_give_the_fee_the_engine_then_charges(as_alice, alice, bob, fund):
+    fund(alice, "100.00")
+    FeeRule.objects.create(kind="TRANSFER", percent=Decimal("2.5"), fixed=Decimal("0.30"))
+    FeeRule.objects.create(kind="ADD_MONEY", percent=Decimal("1"))
+
+    quotes = as_alice.execute(QUOTES, {"amount": "20.00"})
+
+    assert quotes["transfer"] == {"amount": "20.00", "fee": "0.80", "total": "20.80", "currency": "USD"}
+    assert quotes["mobile"] == {"fee": "0.00"}  # no rule for PAY_BY_MOBILE
+    assert quotes["withdrawal"] == {"amount": "20.00", "fee": "0.00", "total": "20.00"}
+    assert quotes["topUp"] == {"amount": "20.00", "fee": "0.20", "total": "19.80"}
+    sent = as_alice.execute(
+        TRANSFER_WITH_FEE, {"input": {"receiverUsername": "bob", "amount": "20.00", "idempotencyKey": "t"}}
+    )["transfer"]
+    assert sent["errors"] == []
+    assert sent["transaction"]["fee"] == "0.80" and sent["wallet"]["balance"] == "79.20"
+    assert Wallet.objects.get(user=bob).balance == Decimal("20.00")
+
+
+def test_a_transaction_without_a_fee_shows_zero(as_alice, alice, fund):
+    fund(alice, "5.00")
+
+    sent = as_alice.execute(
+        TRANSFER_WITH_FEE, {"input": {"receiverUsername": "alice", "amount": "1.00", "idempotencyKey": "self"}}
+    )["transfer"]
+
+    assert sent["transaction"]["fee"] == "0.00" and sent["errors"][0]["code"] == "SELF_TRANSFER"
+
+
+def test_a_bad_quote_amount_is_refused_with_its_code(as_alice, alice):
+    answer = as_alice.request(QUOTES, {"amount": "-1.00"})
+
+    assert answer.data is None
+    assert set(answer.error_codes) == {"BAD_USER_INPUT"}

@@ -19,7 +19,9 @@ REVERSE = importlib.import_module("wallet.migrations.0014_transaction_reference_
 #   `frozen_scope` on the locked row: no extra query), a hold's capture alike; a hold's release never;
 # - TRANSACTION_LIMIT_EXCEEDED: an outgoing amount over the wallet's per-transaction maximum;
 # - MONTHLY_LIMIT_EXCEEDED: the month's outgoing total (kept on the row like the day's) past the monthly limit;
-# - BALANCE_LIMIT_EXCEEDED: a credit that would take a customer's balance past its maximum.
+# - BALANCE_LIMIT_EXCEEDED: a credit that would take a customer's balance past its maximum;
+# and charging the fee of the FeeRule that applies, as its own leg from its payer to a FEES shard (locked with the
+# movement's wallets), stored in `wallet_transaction.fee`.
 # Each limit is the wallet's override, else its tier's (joined to the locked rows by primary key).
 ENGINE = r"""
 CREATE OR REPLACE FUNCTION wallet_post(request jsonb, inner_key bytea, outer_key bytea) RETURNS jsonb
@@ -54,6 +56,10 @@ DECLARE
     t_key text[];
     t_reference text[];
     t_metadata jsonb[];
+    t_fee bigint[];
+    t_fee_payer bigint[];
+    t_fees_account bigint[];
+    fee_rule wallet_feerule%ROWTYPE;
     -- Per locked (or read) wallet, by position in w_id.
     w_id bigint[];
     w_kind text[];
@@ -68,6 +74,7 @@ DECLARE
     w_max_balance bigint[];
     w_per_transaction bigint[];
     w_projected bigint[];
+    w_tier text[];
     w_head text[];
     w_available bigint[];
     w_reserved_known boolean[];
@@ -150,11 +157,21 @@ BEGIN
         IF item ? 'credit_system' THEN
             t_credit[i] := wallet_system_account(item->>'credit_system', (t_debit[i] % shards)::integer, default_currency);
         END IF;
+        -- A fee may apply: its payer (the sender; for a top-up the credited wallet) and a FEES shard picked by the
+        -- payer, locked with the rest. Which rule applies depends on the payer's tier, read under the lock (step 4).
+        t_fee[i] := 0;
+        IF t_hold[i] IS NULL AND NOT (item->>'pending')::boolean
+                AND EXISTS (SELECT 1 FROM wallet_feerule WHERE kind = t_kind[i] AND active) THEN
+            t_fee_payer[i] := CASE WHEN t_kind[i] = 'ADD_MONEY' THEN t_credit[i] ELSE t_debit[i] END;
+            IF t_fee_payer[i] IS NOT NULL THEN
+                t_fees_account[i] := wallet_system_account('FEES', (t_fee_payer[i] % shards)::integer, default_currency);
+            END IF;
+        END IF;
     END LOOP;
 
     -- 2. Lock every wallet the request touches, the initiator's included, in ascending id order.
     lock_ids := ARRAY(
-        SELECT DISTINCT x FROM unnest(array_append(t_debit || t_credit, initiator_wallet)) AS x
+        SELECT DISTINCT x FROM unnest(array_append(t_debit || t_credit || t_fees_account, initiator_wallet)) AS x
         WHERE x IS NOT NULL ORDER BY x
     );
     lock_started := clock_timestamp();
@@ -176,9 +193,10 @@ BEGIN
            array_agg(CASE WHEN w.kind = 'CUSTOMER' THEN coalesce(w.max_balance_override, t.max_balance) END
                ORDER BY w.id),
            array_agg(CASE WHEN w.kind = 'CUSTOMER' THEN coalesce(w.per_transaction_override, t.per_transaction_max)
-               END ORDER BY w.id)
+               END ORDER BY w.id),
+           array_agg(w.tier_id ORDER BY w.id)
         INTO w_id, w_kind, w_currency, w_balance, w_held, w_spent, w_limit, w_head, w_frozen, w_spent_month,
-            w_monthly, w_max_balance, w_per_transaction
+            w_monthly, w_max_balance, w_per_transaction, w_tier
         FROM wallet_wallet w JOIN wallet_tier t ON t.code = w.tier_id WHERE w.id = ANY(lock_ids);
     w_changed := array_fill(false, ARRAY[cardinality(w_id)]);
     w_reserved_known := w_changed;
@@ -266,6 +284,22 @@ BEGIN
         IF refusal IS NULL AND (item->>'outgoing')::boolean AND t_amount[i] > w_per_transaction[p] THEN
             refusal := 'TRANSACTION_LIMIT_EXCEEDED';
         END IF;
+        -- The fee, in minor units: the percentage of the amount rounded half up (away from zero) to a whole minor
+        -- unit, plus the fixed part, then clamped to [minimum, maximum] (a NULL bound is none: greatest() and
+        -- least() skip NULLs); a top-up's fee less than its amount. wallet/services/controls.py:fee_quote agrees.
+        IF refusal IS NULL AND t_fees_account[i] IS NOT NULL THEN
+            SELECT * INTO fee_rule FROM wallet_feerule r
+                WHERE r.kind = t_kind[i] AND r.active
+                    AND (r.tier_id = w_tier[array_position(w_id, t_fee_payer[i])] OR r.tier_id IS NULL)
+                ORDER BY r.tier_id IS NULL, r.id LIMIT 1;
+            IF FOUND THEN
+                t_fee[i] := least(greatest(round(t_amount[i] * fee_rule.percent / 100) + fee_rule.fixed,
+                    fee_rule.minimum), fee_rule.maximum);
+                IF t_kind[i] = 'ADD_MONEY' THEN  -- it comes out of the amount, which still credits a cent
+                    t_fee[i] := least(t_fee[i], t_amount[i] - 1);
+                END IF;
+            END IF;
+        END IF;
         -- Every reversal of one transaction debits the same wallet, whose lock this holds.
         IF refusal IS NULL AND t_original[i] IS NOT NULL AND (
             SELECT coalesce(sum(amount), 0) FROM wallet_transaction
@@ -284,7 +318,8 @@ BEGIN
                         AND NOT EXISTS (SELECT 1 FROM wallet_transaction r WHERE r.original_id = h.id
                             AND r.kind IN ('HOLD_CAPTURE', 'HOLD_RELEASE') AND r.status = 'SUCCESS'));
             END IF;
-            IF w_available[p] < t_amount[i] THEN
+            -- The sender's fee is covered too (a top-up's comes out of the amount it credits).
+            IF w_available[p] < t_amount[i] + (CASE WHEN t_fee_payer[i] = t_debit[i] THEN t_fee[i] ELSE 0 END) THEN
                 refusal := 'INSUFFICIENT_FUNDS';
             END IF;
         END IF;
@@ -296,7 +331,8 @@ BEGIN
             refusal := 'MONTHLY_LIMIT_EXCEEDED';
         END IF;
         -- The credited wallet's balance limit: top-ups and incoming transfers alike (a hold credits nobody yet).
-        IF refusal IS NULL AND NOT (item->>'pending')::boolean AND w_projected[q] + t_amount[i] > w_max_balance[q] THEN
+        IF refusal IS NULL AND NOT (item->>'pending')::boolean AND w_projected[q] + t_amount[i]
+                - (CASE WHEN t_fee_payer[i] = t_credit[i] THEN t_fee[i] ELSE 0 END) > w_max_balance[q] THEN
             refusal := 'BALANCE_LIMIT_EXCEEDED';
         END IF;
         IF refusal IS NULL THEN
@@ -304,6 +340,13 @@ BEGIN
             w_projected[p] := w_projected[p] - t_amount[i];
             IF NOT (item->>'pending')::boolean THEN
                 w_projected[q] := w_projected[q] + t_amount[i];
+            END IF;
+            IF t_fee[i] <> 0 THEN
+                w_projected[array_position(w_id, t_fee_payer[i])] :=
+                    w_projected[array_position(w_id, t_fee_payer[i])] - t_fee[i];
+                IF t_fee_payer[i] = t_debit[i] THEN
+                    w_available[p] := w_available[p] - t_fee[i];
+                END IF;
             END IF;
             IF (item->>'outgoing')::boolean THEN
                 w_spent[p] := w_spent[p] + t_amount[i];
@@ -325,6 +368,9 @@ BEGIN
     FOR i IN 1 .. transfer_count LOOP
         item := transfers->(i - 1);
         p := array_position(w_id, t_debit[i]);
+        IF t_refusal[i] IS NOT NULL THEN
+            t_fee[i] := 0;  -- a refused movement (a linked batch's too) charges nothing
+        END IF;
         t_status[i] := CASE WHEN t_refusal[i] IS NOT NULL THEN 'FAILED'
                             WHEN (item->>'pending')::boolean THEN 'PENDING' ELSE 'SUCCESS' END;
         t_key[i] := CASE WHEN is_batch THEN request_key || '#' || (i - 1) ELSE request_key END;
@@ -357,6 +403,18 @@ BEGIN
             leg_wallets := ARRAY[t_debit[i], t_credit[i]];
             leg_deltas := ARRAY[-t_amount[i], t_amount[i]];
             leg_pendings := ARRAY[false, false];
+            -- The fee: its own leg to the FEES shard, taken from its payer's entry (one entry per wallet and
+            -- layer of a transaction): the sender's carries amount plus fee, a top-up's credit amount less fee.
+            IF t_fee[i] <> 0 THEN
+                IF t_fee_payer[i] = t_debit[i] THEN
+                    leg_deltas[1] := leg_deltas[1] - t_fee[i];
+                ELSE
+                    leg_deltas[2] := leg_deltas[2] - t_fee[i];
+                END IF;
+                leg_wallets := leg_wallets || t_fees_account[i];
+                leg_deltas := leg_deltas || t_fee[i];
+                leg_pendings := leg_pendings || false;
+            END IF;
         END IF;
 
         entries := '[]';
@@ -416,7 +474,8 @@ BEGIN
             WHEN 'FAILED' THEN 'transaction.failed' ELSE 'transaction.pending' END;
         ev_payload := ev_payload || jsonb_build_object('schema_version', 1, 'transaction_id', t_id[i],
             'kind', t_kind[i], 'status', t_status[i], 'failure_code', t_refusal[i],
-            'amount', wallet_money_text(t_amount[i], places), 'currency', t_currency[i],
+            'amount', wallet_money_text(t_amount[i], places), 'fee', wallet_money_text(t_fee[i], places),
+            'currency', t_currency[i],
             'initiator_id', initiator, 'sender_wallet_id', t_debit[i], 'receiver_wallet_id', t_receiver[i],
             'original_transaction_id', t_original[i],
             'expires_at', CASE WHEN t_expires[i] IS NOT NULL THEN item->>'expires_at_text' END,
@@ -426,15 +485,15 @@ BEGIN
 
     -- 6. One statement per table, in id order (each chain grows in entry-id order).
     WITH written AS (
-        INSERT INTO wallet_transaction (id, kind, status, amount, currency, initiator_id, sender_wallet_id,
+        INSERT INTO wallet_transaction (id, kind, status, amount, fee, currency, initiator_id, sender_wallet_id,
                 receiver_wallet_id, expires_at, original_id, idempotency_key, request_fingerprint, failure_code, note,
                 reference, metadata, created_at)
-            SELECT t.id, t.kind, t.status, t.amount, t.currency, initiator, t.debit, t.receiver, t.expires, t.original,
-                    t.key, fingerprint, coalesce(t.refusal, ''), t.note, t.reference, t.metadata, moment
-                FROM unnest(t_id, t_kind, t_status, t_amount, t_currency, t_debit, t_receiver, t_expires, t_original,
-                    t_key, t_refusal, t_note, t_reference, t_metadata)
-                    AS t(id, kind, status, amount, currency, debit, receiver, expires, original, key, refusal, note,
-                        reference, metadata)
+            SELECT t.id, t.kind, t.status, t.amount, t.fee, t.currency, initiator, t.debit, t.receiver, t.expires,
+                    t.original, t.key, fingerprint, coalesce(t.refusal, ''), t.note, t.reference, t.metadata, moment
+                FROM unnest(t_id, t_kind, t_status, t_amount, t_fee, t_currency, t_debit, t_receiver, t_expires,
+                    t_original, t_key, t_refusal, t_note, t_reference, t_metadata)
+                    AS t(id, kind, status, amount, fee, currency, debit, receiver, expires, original, key, refusal,
+                        note, reference, metadata)
                 ORDER BY t.id
             RETURNING *
     )
@@ -576,6 +635,33 @@ class Migration(migrations.Migration):
             options={
                 'indexes': [models.Index(condition=models.Q(('lifted_at__isnull', True)), fields=['wallet'], name='freeze_active_by_wallet')],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('set_by', 'idempotency_key'), name='freeze_key_per_setter')],
+            },
+        ),
+        migrations.AddField(
+            model_name='transaction',
+            name='fee',
+            field=wallet.fields.MoneyField(db_default=0, default=wallet.money.zero),
+        ),
+        migrations.AlterField(
+            model_name='wallet',
+            name='kind',
+            field=models.CharField(choices=[('CUSTOMER', 'Customer'), ('FUNDING', 'Funding (system)'), ('PAYOUTS', 'Payouts (system)'), ('HOLDS', 'Holds (system)'), ('FEES', 'Fees (system)')], default='CUSTOMER', max_length=16),
+        ),
+        migrations.CreateModel(
+            name='FeeRule',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('ADD_MONEY', 'Add Money'), ('TRANSFER', 'Transfer'), ('PAY_BY_MOBILE', 'Pay By Mobile'), ('WITHDRAWAL', 'Withdrawal')], max_length=16)),
+                ('percent', models.DecimalField(decimal_places=4, default=0, max_digits=7)),
+                ('fixed', wallet.fields.MoneyField(default=wallet.money.zero)),
+                ('minimum', wallet.fields.MoneyField(blank=True, null=True)),
+                ('maximum', wallet.fields.MoneyField(blank=True, null=True)),
+                ('active', models.BooleanField(default=True)),
+                ('tier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='fee_rules', to='wallet.tier')),
+            ],
+            options={
+                'indexes': [models.Index(condition=models.Q(('active', True)), fields=['kind'], name='fee_rule_active_by_kind')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('fixed__gte', 0), ('percent__gte', 0), ('percent__lte', 100), models.Q(('minimum__isnull', True), ('minimum__gte', 0), _connector='OR'), models.Q(('maximum__isnull', True), ('minimum__isnull', True), ('maximum__gte', models.F('minimum')), _connector='OR')), name='fee_rule_sane')],
             },
         ),
         migrations.RunSQL(ENGINE, REVERSE),

@@ -10,14 +10,16 @@ freezes) and `daily_transfer_limit` (the effective daily limit: the daily overri
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from wallet.errors import ErrorCode, WalletError
-from wallet.models import Tier, User, Wallet, WalletFreeze
+from wallet.models import FeeRule, Tier, User, Wallet, WalletFreeze
+from wallet.money import from_minor_units, to_minor_units, zero
 from wallet.validation import clean_idempotency_key
 
 UNSET = object()  # an override argument not given: left as it is (None clears it)
@@ -64,6 +66,38 @@ def tiers_ensure_defaults(*, using: str = "default") -> None:
     for code, limits in DEFAULT_TIERS.items():
         defaults = {"daily_limit": settings.WALLET_DAILY_TRANSFER_LIMIT, **limits}
         Tier.objects.using(using).get_or_create(code=code, defaults=defaults)
+
+
+def fee_rule_for(*, wallet: Wallet, kind: str) -> FeeRule | None:
+    """The rule the engine applies: the active one of the payer's tier, else the active one for every tier, the
+    lowest id first."""
+    rules = FeeRule.objects.filter(Q(tier_id=wallet.tier_id) | Q(tier__isnull=True), kind=kind, active=True)
+    return rules.order_by(F("tier").asc(nulls_last=True), "id").first()
+
+
+def fee_of(*, rule: FeeRule | None, kind: str, amount: Decimal) -> Decimal:
+    """The engine's fee formula (migration 0022, step 4), in the same integer minor units: round half up (away from
+    zero) of amount × percent / 100 to a whole minor unit, plus fixed, clamped to [minimum, maximum]; a top-up's
+    fee less than its amount. Exact: Decimal and PostgreSQL's numeric both compute the product without loss."""
+    if rule is None:
+        return zero()
+    minor = to_minor_units(amount)
+    fee = int((Decimal(minor) * rule.percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    fee += to_minor_units(rule.fixed)
+    if rule.minimum is not None:
+        fee = max(fee, to_minor_units(rule.minimum))
+    if rule.maximum is not None:
+        fee = min(fee, to_minor_units(rule.maximum))
+    if kind == FeeRule.Kind.ADD_MONEY:
+        fee = min(fee, minor - 1)  # it comes out of the amount, which still credits one minor unit
+    return from_minor_units(fee)
+
+
+def fee_quote(*, user: User, kind: str, amount: Decimal) -> Decimal:
+    """The fee the engine would charge `user` for a movement of `kind` and `amount` now (rules can change before
+    the movement is made; the engine charges the rule in force then)."""
+    wallet = Wallet.objects.only("id", "tier_id").get(user=user)
+    return fee_of(rule=fee_rule_for(wallet=wallet, kind=kind), kind=kind, amount=amount)
 
 
 def frozen_scope_of(scopes) -> str:
