@@ -6,7 +6,8 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from wallet.fields import MoneyField
@@ -742,3 +743,66 @@ class StandingOrderOccurrence(models.Model):
                 name="occurrence_failure_code_iff_failed",
             ),
         ]
+
+
+class StaffAuditRecord(AppendOnlyModel):
+    """One staff action (API or admin): who did what to which target, why, and the state before and after. Written by
+    `wallet.services.staff.staff_action` in the database transaction of the action itself, so a record exists iff
+    the action took effect. Append-only in the database too (migration 0023's trigger), like the ledger."""
+
+    class Action(models.TextChoices):
+        FREEZE_WALLET = "FREEZE_WALLET", "Freeze a wallet"
+        UNFREEZE_WALLET = "UNFREEZE_WALLET", "Lift a wallet's freeze"
+        SET_WALLET_TIER = "SET_WALLET_TIER", "Set a wallet's tier"
+        SET_WALLET_LIMITS = "SET_WALLET_LIMITS", "Set a wallet's limit overrides"
+        REVERSE_TRANSACTION = "REVERSE_TRANSACTION", "Reverse a transaction"
+        RESEND_WEBHOOK = "RESEND_WEBHOOK", "Resend a webhook delivery"
+        RESEND_RECEIPT = "RESEND_RECEIPT", "Resend a transaction's receipts"
+
+    class Source(models.TextChoices):
+        API = "API", "Staff API"
+        ADMIN = "ADMIN", "Django admin"
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_actions")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    reason = models.CharField(max_length=500)
+    target_wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="staff_audit_records"
+    )
+    # The object acted on, by model name and primary key (a Transaction, a WebhookDelivery, a WalletFreeze, ...).
+    target_type = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=64)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.API)
+    # The actor's key for this action, and a digest of its parameters: a retry replays, a reuse with others is refused.
+    idempotency_key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    # The X-Request-ID of the HTTP request that did it (server/observability.py), to find its log lines.
+    request_id = models.CharField(max_length=128, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # The staff permissions, one per kind of staff action (granted in the admin, to users or groups).
+        permissions = [
+            ("freeze_wallet", "Can freeze and unfreeze wallets"),
+            ("set_wallet_tier", "Can set a wallet's tier and limit overrides"),
+            ("reverse_transaction", "Can reverse a transaction on a customer's behalf"),
+            ("resend_notification", "Can resend webhooks and receipts"),
+            ("view_staff_audit", "Can read the staff audit trail"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "idempotency_key"], name="staff_audit_key_unique_per_actor"),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("reason"), 3), name="staff_audit_reason_at_least_3_characters"
+            ),
+        ]
+        indexes = [
+            # staffAuditRecords filtered by actor, wallet or action: keyset pages newest first (unfiltered: the pk).
+            models.Index(fields=["actor", "-id"], name="staff_audit_by_actor"),
+            models.Index(fields=["target_wallet", "-id"], name="staff_audit_by_wallet"),
+            models.Index(fields=["action", "-id"], name="staff_audit_by_action"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor_id} ({self.created_at:%Y-%m-%d %H:%M})"
