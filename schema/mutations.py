@@ -8,6 +8,7 @@ from strawberry.types import Info
 
 from schema import throttle
 from schema.api_keys import ApiKeyMutations
+from schema.controls import ControlMutations
 from schema.errors import UserError, user_error, user_errors
 from schema.ids import transaction_pk
 from schema.payment_requests import PaymentRequestMutations
@@ -230,7 +231,7 @@ def _movement(payload_type: type[MovementPayload], info: Info, service, *, guard
 
 
 @strawberry.type
-class Mutation(ApiKeyMutations, WebhookMutations, StandingOrderMutations, PaymentRequestMutations):
+class Mutation(ApiKeyMutations, WebhookMutations, StandingOrderMutations, PaymentRequestMutations, ControlMutations):
     @strawberry.mutation(permission_classes=MOVES_MONEY, description="Top up the viewer's wallet.")
     def add_money(self, info: Info, input: AddMoneyInput) -> AddMoneyPayload:
         return _movement(

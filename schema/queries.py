@@ -8,6 +8,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from schema.api_keys import ApiKeyQueries
+from schema.controls import ControlQueries
 from schema.ids import parse_global_id
 from schema.pagination import Connection
 from schema.payment_requests import PaymentRequestQueries
@@ -54,7 +55,9 @@ def _viewers_object(info: Info, value: str):
 
 
 @strawberry.type
-class Query(ApiKeyQueries, WebhookQueries, StandingOrderQueries, PaymentRequestQueries, StatementQueries):
+class Query(
+    ApiKeyQueries, WebhookQueries, StandingOrderQueries, PaymentRequestQueries, StatementQueries, ControlQueries
+):
     @strawberry.field(permission_classes=READS, description="The signed-in user.")
     def me(self, info: Info) -> UserNode:
         return viewer(info)

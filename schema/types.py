@@ -1,7 +1,7 @@
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
 import strawberry_django
@@ -14,6 +14,9 @@ from strawberry.types import Info
 from schema.errors import ErrorCode
 from schema.permissions import viewer
 from wallet import models, selectors, services
+
+if TYPE_CHECKING:
+    from schema.controls import FreezeScope, WalletFreezeNode, WalletLimits
 
 
 @strawberry.enum(description="What a transaction did.")
@@ -68,6 +71,24 @@ class WalletNode(relay.Node):
     @strawberry.field(description="Sent today (in the server's TIME_ZONE) by movements that count toward the limit.")
     def transferred_today(self) -> Decimal:
         return selectors.transferred_today(wallet=self)
+
+    @strawberry.field(description="The wallet's active freezes, oldest first.")
+    def freezes(self) -> list[Annotated["WalletFreezeNode", strawberry.lazy("schema.controls")]]:
+        from schema.controls import WalletFreezeNode
+
+        return [WalletFreezeNode.of(freeze) for freeze in selectors.wallet_active_freezes(wallet=self)]
+
+    @strawberry.field(description="What the active freezes stop, together; null when the wallet is not frozen.")
+    def frozen_for(self) -> Annotated["FreezeScope", strawberry.lazy("schema.controls")] | None:
+        from schema.controls import FreezeScope
+
+        return FreezeScope(self.frozen_scope) if self.frozen_scope else None
+
+    @strawberry.field(description="The wallet's tier and limits, with what remains of them today and this month.")
+    def limits(self) -> Annotated["WalletLimits", strawberry.lazy("schema.controls")]:
+        from schema.controls import WalletLimits
+
+        return WalletLimits.of(selectors.wallet_limits(wallet=self))
 
     @strawberry.field(description="Balance minus what active holds reserve: what the wallet can spend now.")
     def available_balance(self) -> Decimal:
@@ -128,6 +149,10 @@ class TransactionNode(relay.Node):
     resolve_id = classmethod(_primary_key)
 
     amount: Decimal
+    fee: Decimal = strawberry.field(
+        description="The fee charged on the movement, besides its amount (0.00 when none): paid by the sender, or "
+        "for a top-up out of the amount credited."
+    )
     currency: str
     note: str
     created_at: datetime

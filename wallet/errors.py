@@ -31,6 +31,11 @@ class ErrorCode(Enum):
     STANDING_ORDER_NOT_FOUND = "STANDING_ORDER_NOT_FOUND"
     PAYMENT_REQUEST_NOT_FOUND = "PAYMENT_REQUEST_NOT_FOUND"
     PAYMENT_REQUEST_NOT_PENDING = "PAYMENT_REQUEST_NOT_PENDING"
+    WALLET_FROZEN = "WALLET_FROZEN"
+    MONTHLY_LIMIT_EXCEEDED = "MONTHLY_LIMIT_EXCEEDED"
+    BALANCE_LIMIT_EXCEEDED = "BALANCE_LIMIT_EXCEEDED"
+    TRANSACTION_LIMIT_EXCEEDED = "TRANSACTION_LIMIT_EXCEEDED"
+    FREEZE_NOT_FOUND = "FREEZE_NOT_FOUND"
 
 
 # The failure codes a movement can be recorded with (status FAILED). A replay
@@ -44,6 +49,10 @@ FAILURE_MESSAGES = {
     ErrorCode.REVERSAL_EXCEEDS_ORIGINAL: "Reversals of a transaction cannot add up to more than its amount.",
     ErrorCode.LINKED_TRANSFER_FAILED: "Another transfer of this atomic batch was refused, so none of them moved.",
     ErrorCode.REFERENCE_ALREADY_USED: "A movement of yours already succeeded with this reference.",
+    ErrorCode.WALLET_FROZEN: "A wallet of this movement is frozen for it.",
+    ErrorCode.MONTHLY_LIMIT_EXCEEDED: "This amount would exceed the wallet's monthly transfer limit.",
+    ErrorCode.BALANCE_LIMIT_EXCEEDED: "This amount would take the receiving wallet past its maximum balance.",
+    ErrorCode.TRANSACTION_LIMIT_EXCEEDED: "This amount is over the wallet's per-transaction maximum.",
 }
 
 

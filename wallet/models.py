@@ -5,8 +5,9 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from wallet.fields import MoneyField
@@ -49,6 +50,23 @@ def default_currency():
     return settings.WALLET_CURRENCY
 
 
+class Tier(models.Model):
+    """A level of limits (BASIC, VERIFIED, BUSINESS, seeded by migration 0022). A NULL limit is no limit. The
+    code is the primary key, so that a new wallet gets BASIC by default without a query."""
+
+    DEFAULT = "BASIC"
+
+    code = models.CharField(max_length=32, primary_key=True)
+    # The daily limit is kept on each wallet too (`Wallet.daily_transfer_limit`, see there), so it is required.
+    daily_limit = MoneyField()
+    monthly_limit = MoneyField(null=True, blank=True)
+    max_balance = MoneyField(null=True, blank=True)
+    per_transaction_max = MoneyField(null=True, blank=True)
+
+    def __str__(self):
+        return self.code
+
+
 class Wallet(models.Model):
     class Kind(models.TextChoices):
         CUSTOMER = "CUSTOMER", "Customer"
@@ -58,6 +76,8 @@ class Wallet(models.Model):
         PAYOUTS = "PAYOUTS", "Payouts (system)"
         # Holds: money reserved by a pending hold sits here, in the ledger's pending layer.
         HOLDS = "HOLDS", "Holds (system)"
+        # Fees: every fee is a leg from its payer to a FEES shard, in the movement it is charged on.
+        FEES = "FEES", "Fees (system)"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="wallet"
@@ -66,7 +86,21 @@ class Wallet(models.Model):
     currency = models.CharField(max_length=3, default=default_currency)
     # A cache of the sum of this wallet's entries, written only by the ledger service.
     balance = MoneyField(default=zero)
+    # The wallet's effective daily limit, which the engine reads: its `daily_limit_override` if set, else its
+    # tier's daily limit. The controls services keep it so (wallet/services/controls.py); setting this column
+    # directly (the admin's field, `wallet_set_daily_limit`) is setting the daily override.
     daily_transfer_limit = MoneyField(default=default_daily_transfer_limit)
+    tier = models.ForeignKey(
+        Tier, on_delete=models.PROTECT, default=Tier.DEFAULT, db_default=Tier.DEFAULT, related_name="wallets"
+    )
+    # Per-wallet limits that win over the tier's; NULL means the tier's.
+    daily_limit_override = MoneyField(null=True, blank=True)
+    monthly_limit_override = MoneyField(null=True, blank=True)
+    max_balance_override = MoneyField(null=True, blank=True)
+    per_transaction_override = MoneyField(null=True, blank=True)
+    # The union of the wallet's active freezes ('' when none): kept by the controls services in the same
+    # transaction as the WalletFreeze rows, under the wallet's lock, and read by the engine with the locked row.
+    frozen_scope = models.CharField(max_length=8, blank=True, default="", db_default="")
     # What the wallet has sent toward its daily limit on the day `spent_on` (in
     # TIME_ZONE). Kept by the ledger service under the wallet's lock, so the
     # limit check costs O(1) however busy the wallet is; verify_ledger recomputes it.
@@ -74,6 +108,9 @@ class Wallet(models.Model):
     held = MoneyField(default=zero)
     spent_today = MoneyField(default=zero)
     spent_on = models.DateField(null=True, blank=True)
+    # The same for the calendar month starting on `spent_month` (its first day), for the monthly limit.
+    spent_this_month = MoneyField(default=zero, db_default=0)
+    spent_month = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # The head of this wallet's hash chain: the entry_hash of its last entry (wallet/ledger_chain.py),
     # moved by the ledger service under the wallet's lock with the entries it writes.
@@ -99,6 +136,78 @@ class Wallet(models.Model):
     def __str__(self):
         owner = self.user.username if self.user_id else self.get_kind_display()
         return f"{owner} ({self.currency})"
+
+
+class WalletFreeze(models.Model):
+    """A freeze of a wallet's debits, credits or both. Active while `lifted_at` is NULL; a wallet may have
+    several, and `Wallet.frozen_scope` is their union."""
+
+    class Scope(models.TextChoices):
+        DEBITS = "DEBITS"
+        CREDITS = "CREDITS"
+        ALL = "ALL"
+
+    class Reason(models.TextChoices):
+        FRAUD_SUSPECTED = "FRAUD_SUSPECTED"
+        COMPLIANCE_REVIEW = "COMPLIANCE_REVIEW"
+        CUSTOMER_REQUEST = "CUSTOMER_REQUEST"
+        LOST_DEVICE = "LOST_DEVICE"
+        OTHER = "OTHER"
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="freezes")
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    reason_code = models.CharField(max_length=32, choices=Reason.choices)
+    note = models.CharField(max_length=500, blank=True, default="")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_by_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The setter's key for the request that set it: a retry with the same key answers this freeze again.
+    idempotency_key = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["wallet"], condition=Q(lifted_at__isnull=True), name="freeze_active_by_wallet")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["set_by", "idempotency_key"], condition=~Q(idempotency_key=""), name="freeze_key_per_setter"
+            )
+        ]
+
+
+class FeeRule(models.Model):
+    """A fee on a movement kind, for one tier or (tier NULL) for every tier; the engine applies the active rule of
+    the payer's tier, else the active rule for all tiers, the lowest id first. No rules by default: no fees.
+
+    fee = clamp(round_half_up(amount × percent / 100, to the minor unit) + fixed, minimum, maximum); a top-up's fee
+    is further less than its amount (it comes out of it). See docs/MONEY.md."""
+
+    class Kind(models.TextChoices):
+        ADD_MONEY = "ADD_MONEY"
+        TRANSFER = "TRANSFER"
+        PAY_BY_MOBILE = "PAY_BY_MOBILE"
+        WITHDRAWAL = "WITHDRAWAL"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="fee_rules")
+    percent = models.DecimalField(max_digits=7, decimal_places=4, default=0)
+    fixed = MoneyField(default=zero)
+    minimum = MoneyField(null=True, blank=True)
+    maximum = MoneyField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gte=0, percent__lte=100, fixed__gte=0)
+                & (Q(minimum__isnull=True) | Q(minimum__gte=0))
+                & (Q(maximum__isnull=True) | Q(minimum__isnull=True) | Q(maximum__gte=F("minimum"))),
+                name="fee_rule_sane",
+            )
+        ]
+        indexes = [models.Index(fields=["kind"], condition=Q(active=True), name="fee_rule_active_by_kind")]
 
 
 class AppendOnlyError(Exception):
@@ -157,6 +266,9 @@ class Transaction(AppendOnlyModel):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=8, choices=Status.choices)
     amount = MoneyField()
+    # The fee charged on the movement (the engine's, by the FeeRule that applied), booked as its own leg to a FEES
+    # account; 0 when none. Not part of `amount`.
+    fee = MoneyField(default=zero, db_default=0)
     currency = models.CharField(max_length=3)
     initiator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="initiated_transactions"
@@ -631,3 +743,66 @@ class StandingOrderOccurrence(models.Model):
                 name="occurrence_failure_code_iff_failed",
             ),
         ]
+
+
+class StaffAuditRecord(AppendOnlyModel):
+    """One staff action (API or admin): who did what to which target, why, and the state before and after. Written by
+    `wallet.services.staff.staff_action` in the database transaction of the action itself, so a record exists iff
+    the action took effect. Append-only in the database too (migration 0023's trigger), like the ledger."""
+
+    class Action(models.TextChoices):
+        FREEZE_WALLET = "FREEZE_WALLET", "Freeze a wallet"
+        UNFREEZE_WALLET = "UNFREEZE_WALLET", "Lift a wallet's freeze"
+        SET_WALLET_TIER = "SET_WALLET_TIER", "Set a wallet's tier"
+        SET_WALLET_LIMITS = "SET_WALLET_LIMITS", "Set a wallet's limit overrides"
+        REVERSE_TRANSACTION = "REVERSE_TRANSACTION", "Reverse a transaction"
+        RESEND_WEBHOOK = "RESEND_WEBHOOK", "Resend a webhook delivery"
+        RESEND_RECEIPT = "RESEND_RECEIPT", "Resend a transaction's receipts"
+
+    class Source(models.TextChoices):
+        API = "API", "Staff API"
+        ADMIN = "ADMIN", "Django admin"
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_actions")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    reason = models.CharField(max_length=500)
+    target_wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="staff_audit_records"
+    )
+    # The object acted on, by model name and primary key (a Transaction, a WebhookDelivery, a WalletFreeze, ...).
+    target_type = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=64)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.API)
+    # The actor's key for this action, and a digest of its parameters: a retry replays, a reuse with others is refused.
+    idempotency_key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    # The X-Request-ID of the HTTP request that did it (server/observability.py), to find its log lines.
+    request_id = models.CharField(max_length=128, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # The staff permissions, one per kind of staff action (granted in the admin, to users or groups).
+        permissions = [
+            ("freeze_wallet", "Can freeze and unfreeze wallets"),
+            ("set_wallet_tier", "Can set a wallet's tier and limit overrides"),
+            ("reverse_transaction", "Can reverse a transaction on a customer's behalf"),
+            ("resend_notification", "Can resend webhooks and receipts"),
+            ("view_staff_audit", "Can read the staff audit trail"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "idempotency_key"], name="staff_audit_key_unique_per_actor"),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("reason"), 3), name="staff_audit_reason_at_least_3_characters"
+            ),
+        ]
+        indexes = [
+            # staffAuditRecords filtered by actor, wallet or action: keyset pages newest first (unfiltered: the pk).
+            models.Index(fields=["actor", "-id"], name="staff_audit_by_actor"),
+            models.Index(fields=["target_wallet", "-id"], name="staff_audit_by_wallet"),
+            models.Index(fields=["action", "-id"], name="staff_audit_by_action"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor_id} ({self.created_at:%Y-%m-%d %H:%M})"

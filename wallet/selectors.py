@@ -20,6 +20,7 @@ from wallet.models import (
     Transaction,
     User,
     Wallet,
+    WalletFreeze,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
@@ -492,3 +493,55 @@ def payment_request_for_user(*, user: User, payment_request_id: int) -> PaymentR
         .select_related("requester", "payer")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class PeriodUse:
+    limit: Decimal
+    used: Decimal
+    remaining: Decimal
+    resets_at: datetime
+
+
+@dataclass(frozen=True)
+class WalletLimits:
+    """What a wallet may still do, by the same rules the engine applies (an override wins over the tier's limit;
+    None is no limit)."""
+
+    tier: str
+    daily: PeriodUse | None
+    monthly: PeriodUse | None
+    max_balance: Decimal | None
+    per_transaction: Decimal | None
+
+
+def wallet_limits(*, wallet: Wallet, now: datetime | None = None) -> WalletLimits:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    month_start = today.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    tier = wallet.tier  # one query unless the caller selected it
+
+    def chosen(override, tier_limit):
+        return override if override is not None else tier_limit
+
+    def period(limit, used, resets_on) -> PeriodUse | None:
+        if limit is None:
+            return None
+        resets_at = timezone.make_aware(datetime.combine(resets_on, time.min))
+        return PeriodUse(limit=limit, used=used, remaining=max(limit - used, zero()), resets_at=resets_at)
+
+    spent_month = wallet.spent_this_month if wallet.spent_month == month_start else zero()
+    spent_today = wallet.spent_today if wallet.spent_on == today else zero()
+    return WalletLimits(
+        tier=tier.code,
+        # The wallet's daily_transfer_limit is its effective daily limit (wallet/services/controls.py).
+        daily=period(wallet.daily_transfer_limit, spent_today, today + timedelta(days=1)),
+        monthly=period(chosen(wallet.monthly_limit_override, tier.monthly_limit), spent_month, next_month),
+        max_balance=chosen(wallet.max_balance_override, tier.max_balance),
+        per_transaction=chosen(wallet.per_transaction_override, tier.per_transaction_max),
+    )
+
+
+def wallet_active_freezes(*, wallet: Wallet) -> QuerySet:
+    return WalletFreeze.objects.filter(wallet=wallet, lifted_at__isnull=True).order_by("id")

@@ -97,7 +97,7 @@ def test_ports_and_upstreams_agree():
     assert "http://web:8000" in NGINX and "http://realtime:8001" in NGINX
     assert SERVICES["frontend"]["ports"] == ["${FRONTEND_PORT:-8080}:8080"] and "listen 8080;" in NGINX
     # The SPA's routes and the API's paths as the Django URLconf has them.
-    for path in ("/graphql/", "receipts", "admin", "static", "healthz", "readyz"):
+    for path in ("/graphql/", "receipts", "admin", "staff", "static", "healthz", "readyz"):
         assert path in NGINX
     assert "metrics" not in NGINX  # Prometheus scrapes web directly, inside the network
 

@@ -50,3 +50,27 @@ def test_transactions_keeps_its_fixed_arguments_as_it_gains_filters():
     assert str(field.type) == "TransactionConnection!"
     added = set(field.args) - set(fixed)
     assert all(not str(field.args[name].type).endswith("!") for name in added), "a new argument must be optional"
+
+
+STAFF_CHECKED_IN = CHECKED_IN.with_name("staff.graphql")
+
+
+def test_checked_in_staff_schema_matches_the_code():
+    from schema.staff import staff_schema
+
+    assert STAFF_CHECKED_IN.read_text(encoding="utf-8") == print_schema(staff_schema), (
+        "schema/staff.graphql is stale: run `.venv/bin/python manage.py export_schema schema.staff:staff_schema "
+        "--path schema/staff.graphql` and commit it"
+    )
+
+
+def test_the_public_schema_has_no_staff_fields():
+    from graphql import build_schema
+
+    public = build_schema(CHECKED_IN.read_text(encoding="utf-8"))
+    names = [
+        name
+        for type_name, graphql_type in public.type_map.items()
+        for name in [type_name, *getattr(graphql_type, "fields", {})]
+    ]
+    assert names and not [name for name in names if name.lower().startswith("staff")]

@@ -127,14 +127,35 @@ def reversal_create(
                 ErrorCode.NOT_REVERSIBLE, "Only the receiver can reverse this transaction.", field="transaction_id"
             )
         raise WalletError(ErrorCode.TRANSACTION_NOT_FOUND, "No such transaction.", field="transaction_id")
+    return _reversal(initiator=user, original=original, amount=amount, idempotency_key=idempotency_key, tags=tags)
+
+
+def reversal_on_behalf(*, original: Transaction, amount: Decimal | None, idempotency_key: str) -> MovementResult:
+    """Staff's reversal (wallet/services/staff.py): posted as the receiver's own reversal, so its checks are the ones
+    the receiver's would meet (their daily limit among them) and staff need no wallet. `idempotency_key` is the
+    service's own (SERVICE_KEY_PREFIX), so it never meets a key of the receiver's; the audit record says who did it."""
+    amount = clean_amount(amount) if amount is not None else None
+    reversible_check(original)
+    return _reversal(
+        initiator=original.receiver_wallet.user, original=original, amount=amount, idempotency_key=idempotency_key
+    )
+
+
+def reversible_check(original: Transaction) -> None:
     if original.kind not in Transaction.REVERSIBLE_KINDS or original.status != Transaction.Status.SUCCESS:
         raise WalletError(
             ErrorCode.NOT_REVERSIBLE,
             "Only a successful transfer or mobile payment can be reversed.",
             field="transaction_id",
         )
+
+
+def _reversal(
+    *, initiator: User, original: Transaction, amount: Decimal | None, idempotency_key: str, tags: Tags = NO_TAGS
+) -> MovementResult:
+    reversible_check(original)
     if amount is None:
-        previous = Transaction.objects.filter(initiator=user, idempotency_key=idempotency_key).first()
+        previous = Transaction.objects.filter(initiator=initiator, idempotency_key=idempotency_key).first()
         if previous is not None and previous.kind == Transaction.Kind.REVERSAL and previous.original_id == original.pk:
             # A retry of "return all that is left": it meant what was left then, and replays that.
             amount = previous.amount
@@ -146,7 +167,7 @@ def reversal_create(
             )
     kind = Transaction.Kind.REVERSAL
     return movement(
-        initiator=user,
+        initiator=initiator,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint(kind, to_minor_units(amount), str(original.pk)),
         transfer=Transfer(

@@ -115,13 +115,23 @@ def fingerprint(*parts) -> str:
     return hashlib.sha256(json.dumps(list(parts), separators=(",", ":")).encode()).hexdigest()
 
 
+_AMOUNT_FAILURES = {
+    ErrorCode.INSUFFICIENT_FUNDS,
+    ErrorCode.DAILY_LIMIT_EXCEEDED,
+    ErrorCode.MONTHLY_LIMIT_EXCEEDED,
+    ErrorCode.BALANCE_LIMIT_EXCEEDED,
+    ErrorCode.TRANSACTION_LIMIT_EXCEEDED,
+    ErrorCode.REVERSAL_EXCEEDS_ORIGINAL,
+}
+
+
 def failure_error(txn: Transaction) -> WalletError | None:
     """The error a FAILED transaction stands for; rebuilt identically on every replay."""
     if txn.status != Transaction.Status.FAILED:
         return None
     code = ErrorCode(txn.failure_code)
     field_name = None
-    if code in (ErrorCode.INSUFFICIENT_FUNDS, ErrorCode.DAILY_LIMIT_EXCEEDED, ErrorCode.REVERSAL_EXCEEDS_ORIGINAL):
+    if code in _AMOUNT_FAILURES:
         field_name = "amount"
     elif code == ErrorCode.REFERENCE_ALREADY_USED:
         field_name = "reference"

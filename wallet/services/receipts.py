@@ -135,3 +135,25 @@ def receipt_for_token(token: str) -> Receipt | None:
     return Receipt.objects.filter(
         transaction_id=claims["t"], wallet_id=claims["w"], status=Receipt.Status.READY
     ).first()
+
+
+def receipts_requeue(*, transaction_id: int) -> list[Receipt]:
+    """Staff's resend (wallet/services/staff.py): every participant's receipt of a transaction, made if missing, with
+    its rendering queued again unless it is READY (a rendered receipt is rendered once: its link already works).
+    A FAILED one goes back to PENDING, so its participant sees it being made again."""
+    from wallet.tasks import generate_receipt
+
+    receipts = receipts_prepare(transaction_ids=[transaction_id])
+    now = timezone.now()
+    for receipt in receipts:
+        if receipt.status == Receipt.Status.READY:
+            continue
+        Receipt.objects.filter(pk=receipt.pk).exclude(status=Receipt.Status.READY).update(
+            status=Receipt.Status.PENDING, requested_at=now
+        )
+        receipt.status, receipt.requested_at = Receipt.Status.PENDING, now
+        transaction.on_commit(
+            lambda r=receipt: generate_receipt.delay(transaction_id=r.transaction_id, wallet_id=r.wallet_id),
+            robust=True,
+        )
+    return receipts

@@ -62,5 +62,6 @@ def _mobile_taken() -> WalletError:
 
 
 def wallet_set_daily_limit(*, wallet: Wallet, limit) -> None:
-    """Changes only the limit: one UPDATE of that column, so a movement committed meanwhile keeps its balance."""
-    Wallet.objects.filter(pk=wallet.pk).update(daily_transfer_limit=limit)
+    """Sets the wallet's daily override (and so its effective daily limit, see Wallet.daily_transfer_limit): one
+    UPDATE of those columns, so a movement committed meanwhile keeps its balance."""
+    Wallet.objects.filter(pk=wallet.pk).update(daily_transfer_limit=limit, daily_limit_override=limit)

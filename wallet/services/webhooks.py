@@ -91,6 +91,13 @@ def webhook_redeliver(*, owner: User, delivery_id: int | None, idempotency_key: 
     )
     if original is None:
         raise WalletError(ErrorCode.INVALID_INPUT, "No such delivery of yours.", field="delivery_id")
+    return delivery_redeliver(original=original, idempotency_key=key)
+
+
+def delivery_redeliver(*, original: WebhookDelivery, idempotency_key: str) -> WebhookDelivery:
+    """`webhook_redeliver` once the delivery is found: also staff's (wallet/services/staff.py), whose keys are the
+    service's own (they start with SERVICE_KEY_PREFIX, so they never meet an owner's)."""
+    key = idempotency_key
     earlier = WebhookDelivery.objects.filter(endpoint=original.endpoint, idempotency_key=key).first()
     if earlier is None and not original.endpoint.enabled:
         raise WalletError(ErrorCode.INVALID_INPUT, "The endpoint is disabled: enable it first.", field="delivery_id")

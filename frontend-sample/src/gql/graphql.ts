@@ -108,14 +108,14 @@ export type FreezeMyWalletInput = {
 };
 
 /** Why a wallet was frozen. */
-export type FreezeReason =
+export type FreezeReasonCode =
   | 'COMPLIANCE_REVIEW'
   | 'CUSTOMER_REQUEST'
   | 'FRAUD_SUSPECTED'
   | 'LOST_DEVICE'
   | 'OTHER';
 
-/** What a freeze stops: money leaving, money arriving, or both. */
+/** What a freeze stops: money leaving the wallet, arriving in it, or both. */
 export type FreezeScope =
   | 'ALL'
   | 'CREDITS'
@@ -318,7 +318,7 @@ export type BalanceHistoryQueryVariables = Exact<{
 
 export type BalanceHistoryQuery = { balanceHistory: Array<{ at: string, balance: string }> };
 
-export type WalletControlsFragment = { id: string, frozenFor: FreezeScope | null, freezes: Array<{ id: string, scope: FreezeScope, reasonCode: FreezeReason, note: string, setByStaff: boolean, createdAt: string }> };
+export type WalletControlsFragment = { id: string, frozenFor: FreezeScope | null, freezes: Array<{ id: string, scope: FreezeScope, reasonCode: FreezeReasonCode, note: string, setByStaff: boolean, createdAt: string }> };
 
 export type UnfreezeMyWalletMutationVariables = Exact<{
   id: string | number;
@@ -326,7 +326,7 @@ export type UnfreezeMyWalletMutationVariables = Exact<{
 }>;
 
 
-export type UnfreezeMyWalletMutation = { unfreezeMyWallet: { wallet: { id: string, frozenFor: FreezeScope | null, freezes: Array<{ id: string, scope: FreezeScope, reasonCode: FreezeReason, note: string, setByStaff: boolean, createdAt: string }> } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
+export type UnfreezeMyWalletMutation = { unfreezeMyWallet: { wallet: { id: string, frozenFor: FreezeScope | null, freezes: Array<{ id: string, scope: FreezeScope, reasonCode: FreezeReasonCode, note: string, setByStaff: boolean, createdAt: string }> } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
 
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -388,7 +388,7 @@ export type SignUpMutation = { register: { token: string | null, refreshToken: s
 export type DashboardQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardQuery = { wallet: { id: string, currency: string, balance: string, availableBalance: string, frozenFor: FreezeScope | null, limits: { tier: string, maxBalance: string | null, perTransaction: string | null, daily: { limit: string, used: string, remaining: string, resetsAt: string } | null, monthly: { limit: string, used: string, remaining: string, resetsAt: string } | null }, freezes: Array<{ id: string, scope: FreezeScope, reasonCode: FreezeReason, note: string, setByStaff: boolean, createdAt: string }> }, transactions: { edges: Array<{ node: { id: string, kind: TransactionKind, status: TransactionStatus, amount: string, fee: string, currency: string, createdAt: string, failureCode: ErrorCode | null, holdState: HoldState | null, note: string, reference: string | null, sender: { username: string } | null, receiver: { username: string } | null } }> } };
+export type DashboardQuery = { wallet: { id: string, currency: string, balance: string, availableBalance: string, frozenFor: FreezeScope | null, limits: { tier: string, maxBalance: string | null, perTransaction: string | null, daily: { limit: string, used: string, remaining: string, resetsAt: string } | null, monthly: { limit: string, used: string, remaining: string, resetsAt: string } | null }, freezes: Array<{ id: string, scope: FreezeScope, reasonCode: FreezeReasonCode, note: string, setByStaff: boolean, createdAt: string }> }, transactions: { edges: Array<{ node: { id: string, kind: TransactionKind, status: TransactionStatus, amount: string, fee: string, currency: string, createdAt: string, failureCode: ErrorCode | null, holdState: HoldState | null, note: string, reference: string | null, sender: { username: string } | null, receiver: { username: string } | null } }> } };
 
 export type WalletEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
@@ -530,14 +530,14 @@ export type CancelPaymentRequestMutation = { cancelPaymentRequest: { paymentRequ
 export type SecurityQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SecurityQuery = { wallet: { id: string, frozenFor: FreezeScope | null, freezes: Array<{ id: string, scope: FreezeScope, reasonCode: FreezeReason, note: string, setByStaff: boolean, createdAt: string }> } };
+export type SecurityQuery = { wallet: { id: string, frozenFor: FreezeScope | null, freezes: Array<{ id: string, scope: FreezeScope, reasonCode: FreezeReasonCode, note: string, setByStaff: boolean, createdAt: string }> } };
 
 export type FreezeMyWalletMutationVariables = Exact<{
   input: FreezeMyWalletInput;
 }>;
 
 
-export type FreezeMyWalletMutation = { freezeMyWallet: { wallet: { id: string, frozenFor: FreezeScope | null, freezes: Array<{ id: string, scope: FreezeScope, reasonCode: FreezeReason, note: string, setByStaff: boolean, createdAt: string }> } | null, freeze: { id: string } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
+export type FreezeMyWalletMutation = { freezeMyWallet: { wallet: { id: string, frozenFor: FreezeScope | null, freezes: Array<{ id: string, scope: FreezeScope, reasonCode: FreezeReasonCode, note: string, setByStaff: boolean, createdAt: string }> } | null, freeze: { id: string } | null, errors: Array<{ code: ErrorCode, field: string | null, message: string }> } };
 
 export type StandingOrderFieldsFragment = { id: string, receiver: string, amount: string, currency: string, note: string, repeat: TransferRepeat, dayOfMonth: number | null, firstRunAt: string, endsAt: string | null, maxOccurrences: number | null, status: StandingOrderStatus, nextRunAt: string | null, createdAt: string, occurrences: { totalCount: number, edges: Array<{ node: { number: number, dueAt: string, ranAt: string, status: TransactionStatus, failureCode: ErrorCode | null, transaction: { id: string } | null } }> } };
 
