@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
 
-import { addMoney, expectNoOverflowOnAPhone, go, newUser, PASSWORD, screenshot } from "./support";
+import { addMoney, confirmPayment, expectNoOverflowOnAPhone, go, newUser, PASSWORD, screenshot } from "./support";
 
 // Issue 15 in the SPA: the dashboard's balance over time, history's search and the statement download.
 
@@ -10,7 +10,7 @@ async function send(page: Page, to: string, amount: string, note: string): Promi
   await page.getByLabel("Username").fill(to);
   await page.getByLabel("Amount").fill(amount);
   await page.getByLabel("Note", { exact: true }).fill(note);
-  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await confirmPayment(page, "Send");
   await expect(page.getByRole("status")).toContainText(`Sent ${amount} USD to ${to}.`);
 }
 

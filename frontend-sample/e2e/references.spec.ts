@@ -3,6 +3,7 @@ import { expect, test, type Request } from "@playwright/test";
 import {
   addMoney,
   balance,
+  confirmPayment,
   expectNoOverflowOnAPhone,
   go,
   historyRows,
@@ -46,7 +47,7 @@ test("a payment's reference and metadata: sent, shown on it, found in history by
   await page.keyboard.press("Tab");
   await page.keyboard.type("web shop");
   await expectNoOverflowOnAPhone(page, "metadata-phone");
-  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await confirmPayment(page, "Send");
   await expect(page.getByRole("status")).toContainText(`Sent 20.00 USD to ${shop.username}.`);
   expect(sent).toHaveLength(1);
   expect(JSON.parse(sent[0].postData()!).variables.input).toMatchObject({
@@ -95,7 +96,7 @@ test("a payment's reference and metadata: sent, shown on it, found in history by
   await page.getByLabel("Username").fill(shop.username);
   await page.getByLabel("Amount").fill("5.00");
   await page.getByLabel("Reference").fill(reference);
-  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await confirmPayment(page, "Send");
   const referenceInput = page.getByLabel("Reference");
   await expect(referenceInput).toHaveAttribute("aria-invalid", "true");
   await expect(referenceInput).toBeFocused();

@@ -55,11 +55,21 @@ export async function addMoney(page: Page, amount: string): Promise<void> {
   await expect(page.getByRole("status")).toContainText(`Added ${amount}`);
 }
 
+/**
+ * A payment's confirm step: "Continue" asks the server for the fee, and the confirm step's button (`button`:
+ * "Send", "Pay", "Withdraw") sends. `click` is "dblclick" to double-click it.
+ */
+export async function confirmPayment(page: Page, button: string, click: "click" | "dblclick" = "click") {
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Check and confirm" })).toBeFocused();
+  await page.getByRole("button", { name: button, exact: true })[click]();
+}
+
 export async function transfer(page: Page, to: string, amount: string): Promise<void> {
   await go(page, "Send");
   await page.getByLabel("Username").fill(to);
   await page.getByLabel("Amount").fill(amount);
-  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await confirmPayment(page, "Send");
 }
 
 export async function balance(page: Page): Promise<string> {

@@ -4,6 +4,7 @@ import { ACCESS_TOKEN_SECONDS } from "../playwright.config";
 import {
   addMoney,
   balance,
+  confirmPayment,
   go,
   historyRows,
   newUser,
@@ -42,7 +43,7 @@ test("two users sign up, pay each other by username and by mobile number, and se
   await alice.page.getByLabel("Mobile number", { exact: true }).fill(bobMobile);
   await alice.page.getByLabel("Amount").fill("12.5");
   await alice.page.getByLabel("Note").fill("lunch");
-  await alice.page.getByRole("button", { name: "Pay" }).click();
+  await confirmPayment(alice.page, "Pay");
   await expect(alice.page.getByRole("status")).toContainText(`Paid 12.50 USD to ${bobMobile}.`);
   await screenshot(alice.page, "pay-by-mobile");
   await expect(bob.page.getByTestId("balance")).toHaveText("42.50 USD");
@@ -113,7 +114,7 @@ test("insufficient funds is explained next to the amount and recorded in history
   await go(carol.page, "Send");
   await carol.page.getByLabel("Username").fill(payee.username);
   await carol.page.getByLabel("Amount").fill("1.234");
-  await carol.page.getByRole("button", { name: "Send", exact: true }).click();
+  await carol.page.getByRole("button", { name: "Continue", exact: true }).click();
   await expect(carol.page.locator(".field-error")).toHaveText("Use at most 2 digits after the decimal point.");
 
   await carol.context.close();
@@ -132,7 +133,7 @@ test("a double-clicked transfer moves the money once", async ({ browser }) => {
   await go(dave.page, "Send");
   await dave.page.getByLabel("Username").fill(payee.username);
   await dave.page.getByLabel("Amount").fill("10.00");
-  await dave.page.getByRole("button", { name: "Send", exact: true }).dblclick();
+  await confirmPayment(dave.page, "Send", "dblclick");
   await expect(dave.page.getByRole("status")).toContainText(`Sent 10.00 USD to ${payee.username}.`);
 
   // Every request this form sent for the payment carried the same idempotency key.

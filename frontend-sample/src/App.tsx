@@ -12,6 +12,7 @@ import { HistoryPage } from "./pages/HistoryPage";
 import { HoldsPage } from "./pages/HoldsPage";
 import { AddMoneyPage, PayByMobilePage, TransferPage, WithdrawPage } from "./pages/MoneyPages";
 import { RequestsPage } from "./pages/RequestsPage";
+import { SecurityPage } from "./pages/SecurityPage";
 import { StandingOrdersPage } from "./pages/StandingOrdersPage";
 import { StatementsPage } from "./pages/StatementsPage";
 import { TransactionPage } from "./pages/TransactionPage";
@@ -65,6 +66,7 @@ export function App() {
             <Route path="/statement" element={<StatementsPage />} />
             <Route path="/api-keys" element={<ApiKeysPage />} />
             <Route path="/webhooks" element={<WebhooksPage />} />
+            <Route path="/security" element={<SecurityPage />} />
             <Route path="/transactions/:id" element={<TransactionPage />} />
             <Route path="*" element={<Navigate to="/" replace />} />
           </Route>

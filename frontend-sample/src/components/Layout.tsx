@@ -41,6 +41,7 @@ const LINKS = [
   { to: "/statement", label: "Statements" },
   { to: "/api-keys", label: "API keys" },
   { to: "/webhooks", label: "Webhooks" },
+  { to: "/security", label: "Security" },
 ];
 
 export function Layout() {

@@ -1,14 +1,37 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { Fragment, useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import { useMutation, type AnyVariables, type TypedDocumentNode } from "urql";
+import { useClient, useMutation, useQuery, type AnyVariables, type Client, type TypedDocumentNode } from "urql";
 
-import { checkAmount } from "../money/amount";
+import { graphql } from "../gql";
+import { checkAmount, formatMoney } from "../money/amount";
 import { mapErrors, type ApiUserError, type FormErrors } from "../money/errors";
 import { useIdempotencyKey } from "../money/idempotency";
+import type { Quote } from "../money/quote";
 import { checkMetadata, checkReference, metadataFingerprint, type MetadataRow, type Tags } from "../money/tags";
 import { ErrorSummary, Notice } from "./Alert";
 import { Field } from "./Field";
 import { MetadataEditor } from "./MetadataEditor";
+import { limitWarnings } from "../wallet/controls";
+
+const SendLimits = graphql(`
+  query SendLimits {
+    wallet {
+      id
+      currency
+      limits {
+        ...WalletLimitsFields
+      }
+    }
+  }
+`);
+
+/** A confirm step: what the server says the payment costs, shown before anything is sent. */
+export interface Review<F extends string> {
+  /** The fee and total from the server (`quoteTransfer`, `quoteWithdrawal`); throws with a sentence to show. */
+  quote: (client: Client, values: Record<F, string>) => Promise<Quote>;
+  /** What else to show in the confirm step ("To", "Note"), from the form's values; empty values are left out. */
+  summary?: (values: Record<F, string>) => [string, string][];
+}
 
 export interface FieldSpec<F extends string> {
   name: F;
@@ -38,6 +61,11 @@ interface MoneyFormProps<F extends string, Data, Vars extends AnyVariables> {
   success: (values: Record<F, string>) => string;
   /** Offer an optional reference (the user's own id for the payment) and a few metadata fields. */
   withTags?: boolean;
+  /**
+   * A payment out of the wallet: "Continue" asks for the fee and shows a confirm step (amount, fee, total),
+   * whose button (`submitLabel`) sends; the form warns about an amount over what the limits leave.
+   */
+  review?: Review<F>;
 }
 
 /** The inputs every form with tags has besides its own, named as the API's `errors[].field` names them. */
@@ -87,7 +115,14 @@ export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
   payload,
   success,
   withTags = false,
+  review,
 }: MoneyFormProps<F, Data, Vars>) {
+  const client = useClient();
+  const [{ data: limitsData }] = useQuery({ query: SendLimits, pause: !review, requestPolicy: "cache-and-network" });
+  const [quote, setQuote] = useState<Quote | null>(null);
+  const [quoting, setQuoting] = useState(false);
+  const reviewHeading = useRef<HTMLHeadingElement>(null);
+  const reviewId = useId();
   const [values, setValues] = useState(() => initialValues(fields));
   const [reference, setReference] = useState("");
   const [metadataRows, setMetadataRows] = useState<MetadataRow[]>([]);
@@ -107,6 +142,29 @@ export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
   useEffect(() => {
     form.current?.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
   }, [errors]);
+  const reviewing = quote !== null;
+  useEffect(() => {
+    if (reviewing) reviewHeading.current?.focus();
+  }, [reviewing]);
+
+  const amountField = fields.find((field) => field.kind === "amount");
+  const amount = amountField && checkAmount(values[amountField.name]);
+  const warnings =
+    review && amount?.ok ? limitWarnings(amount.amount, limitsData?.wallet.limits, limitsData?.wallet.currency ?? "") : [];
+
+  /** The edit step's "Continue": the client's checks, then the server's quote for the confirm step. */
+  async function askForQuote(quoteFor: Review<F>) {
+    inFlight.current = true;
+    setQuoting(true);
+    try {
+      setQuote(await quoteFor.quote(client, normalised));
+    } catch (error) {
+      setErrors({ fields: {}, form: [(error as Error).message] });
+    } finally {
+      inFlight.current = false;
+      setQuoting(false);
+    }
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -131,16 +189,19 @@ export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
     setErrors(clientErrors);
     setMetadataTarget(target);
     if (Object.keys(clientErrors.fields).length > 0) return;
+    if (review && !reviewing) return askForQuote(review);
 
     inFlight.current = true;
     try {
       const result = await execute(variables(normalised, key, tags), { requestPolicy: "network-only" });
       if (!result.data) {
+        // The confirm step stays, so sending again (the same key) is one click.
         setErrors({ fields: {}, form: [UNKNOWN_OUTCOME] });
         return;
       }
       const answer = payload(result.data);
       settle();
+      setQuote(null);
       if (answer.errors.length > 0) {
         const names: (F | TagField)[] = fields.map((field) => field.name);
         setErrors(mapErrors(answer.errors, withTags ? [...names, ...TAG_FIELDS] : names));
@@ -160,15 +221,8 @@ export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
     }
   }
 
-  return (
-    <form ref={form} onSubmit={submit} noValidate className="card form">
-      <ErrorSummary messages={errors.form} />
-      {failedTransactionId && (
-        <p className="muted">
-          This attempt is recorded in your history as failed.{" "}
-          <Link to={`/transactions/${encodeURIComponent(failedTransactionId)}`}>See it</Link>
-        </p>
-      )}
+  const editing = (
+    <>
       {fields.map((field) => (
         <Field
           key={field.name}
@@ -204,9 +258,66 @@ export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
           />
         </>
       )}
-      <button type="submit" disabled={fetching} aria-busy={fetching}>
-        {fetching ? "Sending…" : submitLabel}
+      <LimitWarnings warnings={warnings} />
+      <button type="submit" disabled={fetching || quoting} aria-busy={quoting}>
+        {review ? (quoting ? "Working out the fee…" : "Continue") : fetching ? "Sending…" : submitLabel}
       </button>
+    </>
+  );
+
+  return (
+    <form ref={form} onSubmit={submit} noValidate className="card form">
+      <ErrorSummary messages={errors.form} />
+      {failedTransactionId && (
+        <p className="muted">
+          This attempt is recorded in your history as failed.{" "}
+          <Link to={`/transactions/${encodeURIComponent(failedTransactionId)}`}>See it</Link>
+        </p>
+      )}
+      {quote ? (
+        <div className="review" role="group" aria-labelledby={reviewId}>
+          <h2 id={reviewId} ref={reviewHeading} tabIndex={-1}>
+            Check and confirm
+          </h2>
+          <dl className="details quote" data-testid="quote">
+            {(review?.summary?.(normalised) ?? [])
+              .filter(([, value]) => value !== "")
+              .map(([label, value]) => (
+                <Fragment key={label}>
+                  <dt>{label}</dt>
+                  <dd>{value}</dd>
+                </Fragment>
+              ))}
+            <dt>Amount</dt>
+            <dd data-testid="quote-amount">{formatMoney(quote.amount, quote.currency)}</dd>
+            <dt>Fee</dt>
+            <dd data-testid="quote-fee">{formatMoney(quote.fee, quote.currency)}</dd>
+            <dt>Total</dt>
+            <dd data-testid="quote-total">
+              <strong>{formatMoney(quote.total, quote.currency)}</strong>
+            </dd>
+          </dl>
+          <LimitWarnings warnings={warnings} />
+          <div className="buttons">
+            <button type="submit" disabled={fetching} aria-busy={fetching}>
+              {fetching ? "Sending…" : submitLabel}
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              disabled={fetching}
+              onClick={() => {
+                setQuote(null);
+                setErrors({ fields: {}, form: [] });
+              }}
+            >
+              Change
+            </button>
+          </div>
+        </div>
+      ) : (
+        editing
+      )}
       <Notice>
         {outcome && (
           <>
@@ -218,5 +329,18 @@ export function MoneyForm<F extends string, Data, Vars extends AnyVariables>({
         )}
       </Notice>
     </form>
+  );
+}
+
+/** Said before sending, not enforced: the server decides (a day may have ended since the limits were read). */
+function LimitWarnings({ warnings }: { warnings: readonly string[] }) {
+  if (warnings.length === 0) return null;
+  return (
+    <div className="alert alert-warning" data-testid="limit-warning">
+      {warnings.map((warning) => (
+        <p key={warning}>{warning}</p>
+      ))}
+      <p>It will probably be refused.</p>
+    </div>
   );
 }

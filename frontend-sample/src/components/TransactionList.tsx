@@ -11,6 +11,7 @@ export const TransactionRow = graphql(`
     kind
     status
     amount
+    fee
     currency
     createdAt
     failureCode
@@ -59,6 +60,11 @@ export function signedAmount(transaction: TransactionRowFragment, viewer: string
   return incoming ? `+${amount}` : `−${amount}`;
 }
 
+/** A fee is shown only when one was charged (the API says 0.00 when there is none). */
+export function hasFee(transaction: { fee: string }): boolean {
+  return /[1-9]/.test(transaction.fee);
+}
+
 export function when(createdAt: string): string {
   return new Date(createdAt).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
@@ -88,6 +94,7 @@ export function TransactionList({
               {" · "}
               <span className="status">{STATUS_LABELS[transaction.status]}</span>
               {transaction.holdState && ` · ${transaction.holdState.toLowerCase()}`}
+              {hasFee(transaction) && <span className="fee"> · Fee {formatAmount(transaction.fee)}</span>}
               {transaction.reference && <span className="ref"> · Ref. {transaction.reference}</span>}
               {transaction.status === "FAILED" && (
                 <span className="reason"> · {messageFor(transaction.failureCode)}</span>

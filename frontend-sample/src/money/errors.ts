@@ -29,6 +29,11 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   PAYMENT_REQUEST_NOT_FOUND: "That payment request doesn't exist.",
   PAYMENT_REQUEST_NOT_PENDING: "This request was already paid, declined, cancelled or has expired.",
   STANDING_ORDER_NOT_FOUND: "That standing order doesn't exist.",
+  WALLET_FROZEN: "A frozen wallet can't send or receive this payment, so no money moved. If yours is frozen, your dashboard says why.",
+  MONTHLY_LIMIT_EXCEEDED: "This would go over your monthly limit.",
+  BALANCE_LIMIT_EXCEEDED: "This would take the receiving wallet over its maximum balance.",
+  TRANSACTION_LIMIT_EXCEEDED: "This is more than the most you can send in one payment.",
+  FREEZE_NOT_FOUND: "That freeze is not yours to lift, or it was already lifted.",
 };
 
 export function messageFor(code: ErrorCode | null | undefined): string {

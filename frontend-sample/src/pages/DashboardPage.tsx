@@ -4,6 +4,8 @@ import { useQuery, useSubscription } from "urql";
 
 import { Notice } from "../components/Alert";
 import { BalanceChart } from "../components/BalanceChart";
+import { FreezeBanner } from "../components/Freezes";
+import { LimitsCard } from "../components/Limits";
 import { TransactionList } from "../components/TransactionList";
 import { useViewer } from "../components/Viewer";
 import { graphql } from "../gql";
@@ -16,8 +18,10 @@ const Dashboard = graphql(`
       currency
       balance
       availableBalance
-      dailyTransferLimit
-      transferredToday
+      ...WalletControls
+      limits {
+        ...WalletLimitsFields
+      }
     }
     transactions(first: 5) {
       edges {
@@ -62,11 +66,11 @@ export function DashboardPage() {
 
   if (!data) return error ? <p role="alert">Could not load your wallet.</p> : <p>Loading…</p>;
   const { wallet } = data;
-  const limitUsed = Math.min(100, (Number(wallet.transferredToday) / Number(wallet.dailyTransferLimit)) * 100);
   return (
     <section aria-labelledby="dashboard-title">
       <h1 id="dashboard-title">Hello, {viewer.username}</h1>
       <Notice>{news}</Notice>
+      <FreezeBanner wallet={wallet} />
       <div className="cards">
         <div className="card balance">
           <h2>Balance</h2>
@@ -83,19 +87,7 @@ export function DashboardPage() {
             <Link to="/pay-by-mobile">Pay by mobile</Link>
           </p>
         </div>
-        <div className="card">
-          <h2 id="limit-title">Sent today</h2>
-          <p data-testid="transferred-today">
-            {formatMoney(wallet.transferredToday, wallet.currency)} of{" "}
-            {formatMoney(wallet.dailyTransferLimit, wallet.currency)}
-          </p>
-          <progress
-            aria-labelledby="limit-title"
-            max={100}
-            value={limitUsed}
-            aria-valuetext={`${Math.round(limitUsed)}% of the daily limit`}
-          />
-        </div>
+        <LimitsCard limits={wallet.limits} currency={wallet.currency} />
       </div>
       <BalanceChart balance={wallet.balance} currency={wallet.currency} />
       <div className="card">

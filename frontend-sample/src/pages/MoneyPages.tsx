@@ -2,6 +2,32 @@ import { MoneyForm } from "../components/MoneyForm";
 import { useViewer } from "../components/Viewer";
 import { graphql } from "../gql";
 import { formatMoney } from "../money/amount";
+import { askQuote } from "../money/quote";
+
+export const QuoteFields = graphql(`
+  fragment QuoteFields on TransferQuote {
+    amount
+    fee
+    total
+    currency
+  }
+`);
+
+const QuoteTransfer = graphql(`
+  query QuoteTransfer($amount: Decimal!, $receiverUsername: String, $mobileNumber: String) {
+    quoteTransfer(amount: $amount, receiverUsername: $receiverUsername, mobileNumber: $mobileNumber) {
+      ...QuoteFields
+    }
+  }
+`);
+
+const QuoteWithdrawal = graphql(`
+  query QuoteWithdrawal($amount: Decimal!) {
+    quoteWithdrawal(amount: $amount) {
+      ...QuoteFields
+    }
+  }
+`);
 
 // Each payload asks for the wallet back, so urql's cache refreshes every screen that shows the balance.
 const AddMoney = graphql(`
@@ -38,6 +64,9 @@ const Transfer = graphql(`
         balance
         availableBalance
         transferredToday
+        limits {
+          ...WalletLimitsFields
+        }
       }
       replayed
       errors {
@@ -61,6 +90,9 @@ const PayByMobile = graphql(`
         balance
         availableBalance
         transferredToday
+        limits {
+          ...WalletLimitsFields
+        }
       }
       replayed
       errors {
@@ -83,6 +115,9 @@ export const Withdraw = graphql(`
         id
         balance
         availableBalance
+        limits {
+          ...WalletLimitsFields
+        }
       }
       replayed
       errors {
@@ -127,6 +162,14 @@ export function TransferPage() {
         ]}
         withTags
         submitLabel="Send"
+        review={{
+          quote: (client, values) =>
+            askQuote(client, QuoteTransfer, { amount: values.amount, receiverUsername: values.receiverUsername }, (data) => data.quoteTransfer),
+          summary: (values) => [
+            ["To", values.receiverUsername],
+            ["Note", values.note],
+          ],
+        }}
         mutation={Transfer}
         variables={(values, idempotencyKey, tags) => ({
           input: {
@@ -164,6 +207,14 @@ export function PayByMobilePage() {
         ]}
         withTags
         submitLabel="Pay"
+        review={{
+          quote: (client, values) =>
+            askQuote(client, QuoteTransfer, { amount: values.amount, mobileNumber: values.mobileNumber }, (data) => data.quoteTransfer),
+          summary: (values) => [
+            ["To", values.mobileNumber],
+            ["Note", values.note],
+          ],
+        }}
         mutation={PayByMobile}
         variables={(values, idempotencyKey, tags) => ({
           input: {
@@ -190,6 +241,10 @@ export function WithdrawPage() {
         fields={[{ name: "amount", label: "Amount", kind: "amount", required: true, hint: `In ${currency}` }]}
         withTags
         submitLabel="Withdraw"
+        review={{
+          quote: (client, values) =>
+            askQuote(client, QuoteWithdrawal, { amount: values.amount }, (data) => data.quoteWithdrawal),
+        }}
         mutation={Withdraw}
         variables={(values, idempotencyKey, tags) => ({ input: { amount: values.amount, idempotencyKey, ...tags } })}
         payload={(data) => data.withdraw}

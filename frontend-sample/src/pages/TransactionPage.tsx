@@ -2,7 +2,7 @@ import { Fragment, useEffect } from "react";
 import { Link, useParams } from "react-router";
 import { useQuery } from "urql";
 
-import { KIND_LABELS, STATUS_LABELS, counterpart, signedAmount, when } from "../components/TransactionList";
+import { KIND_LABELS, STATUS_LABELS, counterpart, hasFee, signedAmount, when } from "../components/TransactionList";
 import { useViewer } from "../components/Viewer";
 import { graphql } from "../gql";
 import { formatAmount } from "../money/amount";
@@ -77,6 +77,14 @@ export function TransactionPage() {
           <dd data-testid="amount">
             {signedAmount(transaction, viewer.username)} {transaction.currency}
           </dd>
+          {hasFee(transaction) && (
+            <>
+              <dt>Fee</dt>
+              <dd data-testid="fee">
+                {formatAmount(transaction.fee)} {transaction.currency}
+              </dd>
+            </>
+          )}
           <dt>Status</dt>
           <dd data-testid="status">
             {STATUS_LABELS[transaction.status]}
