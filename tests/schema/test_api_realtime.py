@@ -71,3 +71,18 @@ def test_a_connection_without_a_valid_token_is_refused(asgi_server):
             with pytest.raises(ConnectionClosed) as closed:
                 ws.recv(timeout=10)
         assert closed.value.rcvd.code == 4403
+
+
+def test_the_channel_layer_reads_longer_than_it_blocks():
+    """An idle subscription polls Redis with a blocking pop; the socket's read timeout must outlast it, or the
+    subscription dies (1011) whenever the pop's empty answer arrives late."""
+    from channels_redis.core import RedisChannelLayer
+    from channels_redis.utils import create_pool
+    from django.conf import settings
+
+    config = {
+        "hosts": [{"address": "redis://127.0.0.1:6379/0", "socket_timeout": settings.CHANNEL_LAYER_SOCKET_TIMEOUT}]
+    }
+    layer = RedisChannelLayer(**config)
+    pool = create_pool(layer.hosts[0])
+    assert pool.connection_kwargs["socket_timeout"] > layer.brpop_timeout
