@@ -6,7 +6,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
 
-from wallet import services
 from wallet.errors import ErrorCode, ValidationFailed, WalletError
 from wallet.models import (
     FeeRule,
@@ -101,9 +100,24 @@ class WalletAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # The daily limit is a limit override, so it needs the same permission as staffSetWalletLimits.
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.has_perm("wallet.set_wallet_tier") else (*fields, "daily_transfer_limit")
+
     def save_model(self, request, obj, form, change):
-        # obj.save() would write back the balance as the form loaded it, undoing any movement made since.
-        services.wallet_set_daily_limit(wallet=obj, limit=obj.daily_transfer_limit)
+        # obj.save() would write back the balance as the form loaded it, undoing any movement made since. The limit
+        # is a staff action like any other, so it goes through the audited path (the daily override), when it changed.
+        if "daily_transfer_limit" not in form.changed_data:
+            return
+        staff_services.staff_wallet_set_limits(
+            actor=request.user,
+            wallet_id=obj.pk,
+            overrides={"daily": obj.daily_transfer_limit},
+            reason="Daily limit changed in the Django admin's wallet form",
+            idempotency_key=f"admin-form:{uuid.uuid4()}",
+            source=StaffAuditRecord.Source.ADMIN,
+        )
 
     actions = ["freeze", "unfreeze", "set_tier"]
 

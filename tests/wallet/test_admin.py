@@ -46,6 +46,12 @@ def test_staff_can_change_a_wallets_daily_limit_but_not_its_balance(admin_client
     assert response.status_code == 302
     wallet.refresh_from_db()
     assert (wallet.daily_transfer_limit, wallet.balance) == (Decimal("250.00"), Decimal("10.00"))
+    # Audited like the staff API's staffSetWalletLimits.
+    from wallet.models import StaffAuditRecord
+
+    record = StaffAuditRecord.objects.get(target_wallet=wallet)
+    assert (record.action, record.source) == ("SET_WALLET_LIMITS", "ADMIN")
+    assert record.after["daily_limit_override"] == "250.00", record.after
 
 
 def test_saving_a_wallet_in_the_admin_keeps_a_movement_made_during_the_save(admin_client, ledger, fund):
@@ -68,3 +74,23 @@ def test_saving_a_wallet_in_the_admin_keeps_a_movement_made_during_the_save(admi
     wallet.refresh_from_db()
     assert (wallet.daily_transfer_limit, wallet.balance) == (Decimal("300.00"), Decimal("15.00"))
     assert audit_ledger().ok
+
+
+def test_staff_without_the_limits_permission_cannot_change_the_daily_limit(client, make_user, ledger):
+    from django.contrib.auth.models import Permission
+
+    from wallet.models import StaffAuditRecord
+
+    clerk = make_user("clerk")
+    clerk.is_staff = True
+    clerk.save(update_fields=["is_staff"])
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_wallet", "change_wallet"]))
+    client.force_login(clerk)
+    wallet = Wallet.objects.get(kind="CUSTOMER", user__username="alice")
+    before = wallet.daily_transfer_limit
+
+    client.post(f"/admin/wallet/wallet/{wallet.pk}/change/", {"daily_transfer_limit": "1.00"})
+
+    wallet.refresh_from_db()
+    assert wallet.daily_transfer_limit == before
+    assert not StaffAuditRecord.objects.filter(target_wallet=wallet).exists()
