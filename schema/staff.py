@@ -27,8 +27,8 @@ from schema.types import LedgerEntryNode, ReceiptStatus, TransactionNode, UserNo
 from schema.view import WalletGraphQLView, authenticate
 from schema.webhooks import WebhookDelivery
 from wallet import models
-from wallet import staff_selectors as selectors
 from wallet.errors import RetryableError, ValidationFailed, WalletError
+from wallet.selectors import staff as selectors
 from wallet.services import staff as services
 from wallet.services.retries import retryable_error
 from wallet.services.staff import StaffOutcome

@@ -15,8 +15,8 @@ from schema.permissions import READS, viewer
 from schema.types import LedgerEntryNode
 from wallet import selectors
 from wallet.models import User
+from wallet.selectors.statements import StatementSummary, statement_entries_for_user, statement_summary
 from wallet.services.statements import statement_link_token, statement_verification_code
-from wallet.statement_selectors import StatementSummary, statement_entries_for_user, statement_summary
 
 MAX_STATEMENT_DAYS = 366
 MAX_HISTORY_DAYS = 366

@@ -1,5 +1,5 @@
 """The lookups that bench/run measures (bench/lookups.py) read the viewer's tagged movements through their initiator,
-sender and receiver columns (wallet/selectors.py, so that an index over those columns and the tags answers them).
+sender and receiver columns (wallet/selectors/, so that an index over those columns and the tags answers them).
 That is a superset of the history rows, which still decide: the answers are exactly the history rows with the tag,
 for every kind of movement and every viewer, failed ones and a staff user's reversals included."""
 

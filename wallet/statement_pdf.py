@@ -15,7 +15,7 @@ from datetime import UTC
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from wallet.statement_selectors import StatementRow, StatementSummary
+from wallet.selectors.statements import StatementRow, StatementSummary
 
 WIDTH, HEIGHT = landscape(A4)
 MARGIN = 36

@@ -210,20 +210,20 @@ WEBHOOK_PER_ENDPOINT_CONCURRENCY = int(os.environ.get("WEBHOOK_PER_ENDPOINT_CONC
 # After a rotation the previous secret signs too (a second signature) for this long.
 WEBHOOK_SECRET_ROTATION_GRACE_HOURS = float(os.environ.get("WEBHOOK_SECRET_ROTATION_GRACE_HOURS", "24"))
 
+
 # --- Real time (walletEvents over WebSocket, Django Channels) -----------------
 # channels_redis waits for a subscription's next message with a 5-second BZPOPMIN, and redis-py 8 gives up reading
 # a reply after 5 seconds by default: an idle subscription lost that race whenever Redis answered late (a loaded
 # machine), and its socket closed with 1011. The read timeout must outlast the blocking pop.
-CHANNEL_LAYER_SOCKET_TIMEOUT = 15
+def redis_channel_layer(redis_url: str) -> dict:
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [{"address": redis_url, "socket_timeout": 15}]},
+    }
+
+
 CHANNEL_LAYERS = {
-    "default": (
-        {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT}]},
-        }
-        if REDIS_URL
-        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
-    )
+    "default": redis_channel_layer(REDIS_URL) if REDIS_URL else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 }
 
 # --- The GraphQL API ---------------------------------------------------------

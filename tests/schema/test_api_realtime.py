@@ -78,11 +78,9 @@ def test_the_channel_layer_reads_longer_than_it_blocks():
     subscription dies (1011) whenever the pop's empty answer arrives late."""
     from channels_redis.core import RedisChannelLayer
     from channels_redis.utils import create_pool
-    from django.conf import settings
 
-    config = {
-        "hosts": [{"address": "redis://127.0.0.1:6379/0", "socket_timeout": settings.CHANNEL_LAYER_SOCKET_TIMEOUT}]
-    }
-    layer = RedisChannelLayer(**config)
+    from server.settings import redis_channel_layer
+
+    layer = RedisChannelLayer(**redis_channel_layer("redis://127.0.0.1:6379/0")["CONFIG"])
     pool = create_pool(layer.hosts[0])
     assert pool.connection_kwargs["socket_timeout"] > layer.brpop_timeout

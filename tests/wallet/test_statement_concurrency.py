@@ -11,8 +11,8 @@ from django.db import connection, transaction
 
 from wallet.models import LedgerEntry
 from wallet.selectors import balance_at
+from wallet.selectors.statements import statement_summary
 from wallet.services import transfer_create
-from wallet.statement_selectors import statement_summary
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from wallet.errors import WalletError
 from wallet.models import LedgerEntry, Transaction
 from wallet.selectors import balance_at, balance_history
+from wallet.selectors.statements import statement_entries_for_user, statement_rows, statement_summary
 from wallet.services import (
     hold_capture,
     hold_create,
@@ -26,7 +27,6 @@ from wallet.services import (
     transfer_create,
     withdrawal_create,
 )
-from wallet.statement_selectors import statement_entries_for_user, statement_rows, statement_summary
 
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 MINUTES = 1000

@@ -14,9 +14,9 @@ from django.db import connection, transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from wallet.models import User
+from wallet.selectors.statements import StatementSummary, statement_rows, statement_summary
 from wallet.signed_links import link_claims, link_token
 from wallet.statement_pdf import render_statement_pdf
-from wallet.statement_selectors import StatementSummary, statement_rows, statement_summary
 
 LINK_SALT = "wallet.statement"
 CODE_SALT = "wallet.statement.verification"
