@@ -2,7 +2,6 @@
 
 import json
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 from strawberry.scalars import JSON
@@ -15,24 +14,16 @@ from wallet import models, selectors
 from wallet.errors import ValidationFailed, WalletError
 from wallet.services import webhooks as services
 
-
-@strawberry.enum(description="The events an endpoint can receive (the event catalogue's types).")
-class WebhookEventType(Enum):
-    TRANSACTION_SUCCEEDED = "transaction.succeeded"
-    TRANSACTION_FAILED = "transaction.failed"
-    TRANSACTION_PENDING = "transaction.pending"
-    PAYMENT_REQUEST_CREATED = "payment_request.created"
-    PAYMENT_REQUEST_PAID = "payment_request.paid"
-    PAYMENT_REQUEST_DECLINED = "payment_request.declined"
-    PAYMENT_REQUEST_CANCELLED = "payment_request.cancelled"
-    PAYMENT_REQUEST_EXPIRED = "payment_request.expired"
-
-
-@strawberry.enum(description="PENDING until an attempt gets a 2xx (SUCCEEDED) or every retry failed (FAILED).")
-class WebhookDeliveryStatus(Enum):
-    PENDING = "PENDING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
+WebhookEventType = strawberry.enum(
+    models.WebhookEndpoint.EventType,
+    name="WebhookEventType",
+    description="The events an endpoint can receive (the event catalogue's types).",
+)
+WebhookDeliveryStatus = strawberry.enum(
+    models.WebhookDelivery.Status,
+    name="WebhookDeliveryStatus",
+    description="PENDING until an attempt gets a 2xx (SUCCEEDED) or every retry failed (FAILED).",
+)
 
 
 @strawberry.type(description="A URL that receives the owner's events, signed with the endpoint's secret.")
