@@ -3,7 +3,6 @@ with what remains of them. The staff API lives elsewhere."""
 
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -21,20 +20,18 @@ if TYPE_CHECKING:
     from schema.types import WalletNode
 
 
-@strawberry.enum(description="What a freeze stops: money leaving the wallet, arriving in it, or both.")
-class FreezeScope(Enum):
-    DEBITS = "DEBITS"
-    CREDITS = "CREDITS"
-    ALL = "ALL"
+FreezeScope = strawberry.enum(
+    models.WalletFreeze.Scope,
+    name="FreezeScope",
+    description="What a freeze stops: money leaving the wallet, arriving in it, or both.",
+)
 
 
-@strawberry.enum(description="Why a wallet was frozen.")
-class FreezeReasonCode(Enum):
-    FRAUD_SUSPECTED = "FRAUD_SUSPECTED"
-    COMPLIANCE_REVIEW = "COMPLIANCE_REVIEW"
-    CUSTOMER_REQUEST = "CUSTOMER_REQUEST"
-    LOST_DEVICE = "LOST_DEVICE"
-    OTHER = "OTHER"
+FreezeReasonCode = strawberry.enum(
+    models.WalletFreeze.Reason,
+    name="FreezeReasonCode",
+    description="Why a wallet was frozen.",
+)
 
 
 @strawberry.type(name="WalletFreeze", description="An active freeze of the wallet.")

@@ -22,17 +22,12 @@ from wallet import models, selectors
 from wallet.errors import WalletError
 from wallet.services import payment_requests as services
 
-
-@strawberry.enum(
+PaymentRequestStatus = strawberry.enum(
+    models.PaymentRequest.Status,
+    name="PaymentRequestStatus",
     description="PENDING until paid, declined, cancelled or expired; a PENDING request past its expiry "
-    "reads EXPIRED at once."
+    "reads EXPIRED at once.",
 )
-class PaymentRequestStatus(Enum):
-    PENDING = "PENDING"
-    PAID = "PAID"
-    DECLINED = "DECLINED"
-    CANCELLED = "CANCELLED"
-    EXPIRED = "EXPIRED"
 
 
 @strawberry.enum(description="INCOMING: requests the viewer is asked to pay. OUTGOING: requests the viewer made.")

@@ -3,7 +3,6 @@ scheduler (`manage.py run_scheduler`) pays the occurrences; see wallet/services/
 
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 
 import strawberry
 from strawberry import relay
@@ -19,24 +18,19 @@ from wallet import models, selectors
 from wallet.errors import WalletError
 from wallet.services import standing_orders as services
 
-
-@strawberry.enum(description="How often a standing order runs: once, or every day, week or month.")
-class TransferRepeat(Enum):
-    NONE = "NONE"
-    DAILY = "DAILY"
-    WEEKLY = "WEEKLY"
-    MONTHLY = "MONTHLY"
-
-
-@strawberry.enum(
-    description="ACTIVE runs when due; PAUSED does not (resuming skips what fell due meanwhile); CANCELLED and "
-    "COMPLETED (its end date or count reached) are over."
+TransferRepeat = strawberry.enum(
+    models.StandingOrder.Repeat,
+    name="TransferRepeat",
+    description="How often a standing order runs: once, or every day, week or month.",
 )
-class StandingOrderStatus(Enum):
-    ACTIVE = "ACTIVE"
-    PAUSED = "PAUSED"
-    CANCELLED = "CANCELLED"
-    COMPLETED = "COMPLETED"
+
+
+StandingOrderStatus = strawberry.enum(
+    models.StandingOrder.Status,
+    name="StandingOrderStatus",
+    description="ACTIVE runs when due; PAUSED does not (resuming skips what fell due meanwhile); CANCELLED and "
+    "COMPLETED (its end date or count reached) are over.",
+)
 
 
 @strawberry.type(description="An occurrence the scheduler ran: the movement it posted, or why it was refused.")
